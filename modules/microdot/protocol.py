@@ -1,0 +1,159 @@
+# Sans-IO HTTP/1.x: pure functions over bytes, shared by the built-in server,
+# the test client and the CPython adapters.
+#
+# Theory of operation: a frontend feeds the request line and the header lines
+# it has read (each already bounded in length) to parse_request_line() and
+# add_header(); body_framing() then says how the body is delimited. Every
+# refusal is a RequestError carrying the status to answer with, so the caller
+# can send a short error and close. On the way out, response_head() turns a
+# status and header pairs into the bytes of a response head.
+
+
+# A request the server refuses; status_code says which answer to give.
+class RequestError(ValueError):
+    def __init__(self, status_code=400, reason=None):
+        super().__init__(reason or 'Bad request')
+        self.status_code = status_code
+        self.reason = reason or 'Bad request'
+
+
+# Raised by abort(): answered with status_code and reason as the body.
+class HTTPException(Exception):
+    def __init__(self, status_code, reason=None):
+        self.status_code = status_code
+        self.reason = reason or str(status_code) + ' error'
+
+    def __repr__(self):
+        return 'HTTPException: {}'.format(self.status_code)
+
+
+REASONS = {
+    200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content',
+    206: 'Partial Content', 301: 'Moved Permanently', 302: 'Found',
+    303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect',
+    308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized',
+    403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+    408: 'Request Timeout', 409: 'Conflict', 413: 'Content Too Large',
+    414: 'URI Too Long', 415: 'Unsupported Media Type',
+    431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
+    501: 'Not Implemented', 503: 'Service Unavailable',
+    505: 'HTTP Version Not Supported',
+}
+
+
+
+# Splits b'METHOD SP target SP HTTP/1.x' into (method, target, version) strs.
+def parse_request_line(line):
+    if line.endswith(b'\r\n'):
+        line = line[:-2]
+    elif line.endswith(b'\n'):
+        line = line[:-1]
+    parts = line.split(b' ')
+    if len(parts) != 3:
+        raise RequestError(400, 'Malformed request line')
+    method, target, version = parts
+    if not method or len(method) > 16 or min(method) < 0x41 or \
+            max(method) > 0x5a:  # A-Z only
+        raise RequestError(400, 'Bad method')
+    if version != b'HTTP/1.1' and version != b'HTTP/1.0':
+        if version.startswith(b'HTTP/') and len(version) == 8 and \
+                version[6] == 0x2e:
+            raise RequestError(505, 'HTTP version not supported')
+        raise RequestError(400, 'Bad HTTP version')
+    if not target or min(target) < 0x21 or 0x7f in target:
+        raise RequestError(400, 'Bad request target')
+    if target[0] != 0x2f:  # '/'
+        target = _origin_form(target, method)
+    try:
+        return method.decode(), target.decode(), version[5:].decode()
+    except UnicodeError:
+        raise RequestError(400, 'Bad request target')
+
+
+# Reduces an absolute-form target (http://host/path) to its path part.
+def _origin_form(target, method):
+    for scheme in (b'http://', b'https://'):
+        if target.startswith(scheme):
+            i = target.find(b'/', len(scheme))
+            return b'/' if i < 0 else target[i:]
+    raise RequestError(400, 'Bad request target')
+
+
+# Parses one header line into headers (a NoCaseDict), merging repeats.
+def add_header(headers, line):
+    i = line.find(b':')
+    # no space, control or non-ASCII byte in a name: blocks smuggling tricks
+    if i <= 0 or min(line[:i]) < 0x21 or max(line[:i]) > 0x7e:
+        raise RequestError(400, 'Malformed header')
+    value = line[i + 1:].strip(b' \t\r\n')
+    if b'\r' in value or b'\n' in value or b'\0' in value:
+        raise RequestError(400, 'Malformed header')
+    try:
+        name = line[:i].decode()
+        value = value.decode()
+    except UnicodeError:
+        raise RequestError(400, 'Malformed header')
+    old = headers.get(name)
+    if old is None:
+        headers[name] = value
+        return
+    lower = name.lower()
+    if lower == 'content-length' or lower == 'host':
+        if old != value:
+            raise RequestError(400, 'Conflicting ' + name)
+    elif lower == 'cookie':
+        headers[name] = old + '; ' + value
+    else:
+        headers[name] = old + ', ' + value
+
+
+# Says how a request body is delimited: (content_length, chunked).
+def body_framing(headers, http_version):
+    te = headers.get('Transfer-Encoding')
+    cl = headers.get('Content-Length')
+    if te is not None:
+        if cl is not None or http_version == '1.0':
+            raise RequestError(400, 'Ambiguous body framing')
+        if te.lower() != 'chunked':
+            raise RequestError(501, 'Transfer coding not implemented')
+        return 0, True
+    if cl is None:
+        return 0, False
+    if not cl or len(cl) > 15 or not cl.isdigit():
+        raise RequestError(400, 'Bad Content-Length')
+    return int(cl), False
+
+
+# Parses a chunk-size line (hex digits, optional ;extensions) to an int.
+def parse_chunk_size(line, limit):
+    line = line.rstrip(b'\r\n')
+    i = line.find(b';')
+    if i >= 0:
+        line = line[:i]
+    line = line.rstrip(b' \t')
+    if not line or len(line) > 8:
+        raise RequestError(400, 'Bad chunk size')
+    for c in line:
+        if c not in b'0123456789abcdefABCDEF':
+            raise RequestError(400, 'Bad chunk size')
+    size = int(line, 16)
+    if size > limit:
+        raise RequestError(413, 'Payload too large')
+    return size
+
+
+# True when a header value could split the response (CR, LF or NUL).
+def unsafe_header_value(value):
+    return '\r' in value or '\n' in value or '\0' in value
+
+
+# Serialises a response head: status line, headers and the blank line.
+def response_head(version, status_code, reason, header_items):
+    lines = ['HTTP/%s %d %s\r\n' % (version, status_code, reason)]
+    for name, value in header_items:
+        lines.append(name)
+        lines.append(': ')
+        lines.append(value)
+        lines.append('\r\n')
+    lines.append('\r\n')
+    return ''.join(lines).encode()

@@ -1,0 +1,210 @@
+# The Request object, and reading one request head from a stream.
+import json
+
+from microdot.protocol import RequestError, add_header, body_framing, \
+    parse_request_line
+from microdot.response import send_bytes
+from microdot.streams import BufferedStream, BodyStream, ConnectionStream
+from microdot.structures import AsyncBytesIO, MultiDict, NoCaseDict, \
+    urldecode
+
+
+# Bytes already read from the start of a body, then the rest of its stream.
+class _ResumedStream(BufferedStream):
+    def __init__(self, head, rest):
+        super().__init__()
+        self.buf = head
+        self.rest = rest
+
+    async def _more(self):
+        return await self.rest.read(self.chunk_size)
+
+
+class Request:
+    # Limits, class-level so an app can change them (Request.x = ...).
+    max_content_length = 16 * 1024  # larger declared bodies get 413
+    max_body_length = 16 * 1024  # bodies up to this are read into .body
+    max_readline = 2 * 1024  # longest request or header line (414/431)
+    max_header_count = 32  # more header lines get 431
+    max_header_bytes = 4 * 1024  # all header lines together, else 431
+
+    class G:
+        pass
+
+    def __init__(self, app, client_addr, method, url, http_version, headers,
+                 body=None, stream=None, sock=None, url_prefix='',
+                 subapp=None, scheme=None, route=None):
+        self.app = app
+        self.client_addr = client_addr
+        self.method = method
+        self.url = url
+        self.http_version = http_version
+        self.headers = headers
+        self.scheme = scheme or 'http'
+        self.sock = sock
+        self.url_prefix = url_prefix
+        self.subapp = subapp
+        self.route = route
+        self.url_args = None
+        self.g = Request.G()
+        self._body = body
+        self._stream = stream
+        self._json = None
+        self._form = None
+        self.files = None
+        self.after_request_handlers = []
+        i = url.find('?')
+        if i < 0:
+            self.path, self.query_string = url, None
+            self.args = MultiDict()
+        else:
+            self.path, self.query_string = url[:i], url[i + 1:]
+            self.args = self._parse_urlencoded(self.query_string)
+        self.chunked = False
+        self.body_source = None  # the framed body on a server connection
+        self.content_length = 0
+        value = headers.get('Content-Length')
+        if value:
+            try:
+                self.content_length = int(value)
+            except ValueError:
+                raise RequestError(400, 'Bad Content-Length')
+        self.content_type = headers.get('Content-Type')
+        self.cookies = {}
+        value = headers.get('Cookie')
+        if value:
+            self._parse_cookies(value)
+
+    def _parse_cookies(self, value):
+        for cookie in value.split(';'):
+            i = cookie.find('=')
+            if i >= 0:
+                self.cookies[cookie[:i].strip()] = cookie[i + 1:].strip()
+            elif cookie.strip():
+                self.cookies[cookie.strip()] = ''
+
+    @staticmethod
+    def _parse_urlencoded(text):
+        args = MultiDict()
+        if isinstance(text, bytes):
+            text = text.decode()
+        for pair in text.split('&'):
+            if not pair:
+                continue
+            i = pair.find('=')
+            try:
+                if i < 0:
+                    args[urldecode(pair)] = ''
+                else:
+                    args[urldecode(pair[:i])] = urldecode(pair[i + 1:])
+            except ValueError:
+                raise RequestError(400, 'Bad URL encoding')
+        return args
+
+    # Reads one request (head, and a small body) from a client stream;
+    # None when the client closed the connection before sending anything.
+    @staticmethod
+    async def create(app, client_reader, client_writer, client_addr,
+                     scheme=None):
+        if isinstance(client_reader, BufferedStream):
+            stream = client_reader
+        else:
+            stream = ConnectionStream(client_reader)
+        cls = Request
+        line = await stream.readline(cls.max_readline, 414)
+        if not line:
+            return None
+        method, url, http_version = parse_request_line(line)
+        headers = NoCaseDict()
+        count = 0
+        total = 0
+        while True:
+            line = await stream.readline(cls.max_readline, 431)
+            if line == b'\r\n' or line == b'\n':
+                break
+            if not line or line[-1] != 0x0a:
+                raise RequestError(400, 'Incomplete request head')
+            if line[0] == 0x20 or line[0] == 0x09:
+                raise RequestError(400, 'Obsolete line folding')
+            count += 1
+            total += len(line)
+            if count > cls.max_header_count or total > cls.max_header_bytes:
+                raise RequestError(431, 'Request header fields too large')
+            add_header(headers, line)
+        content_length, chunked = body_framing(headers, http_version)
+        req = cls(app, client_addr, method, url, http_version, headers,
+                  sock=(stream, client_writer), scheme=scheme)
+        req.chunked = chunked
+        if chunked or content_length:
+            if http_version == '1.1' and content_length <= \
+                    cls.max_content_length and headers.get(
+                        'Expect', '').lower() == '100-continue':
+                await send_bytes(client_writer, b'HTTP/1.1 100 Continue\r\n\r\n')
+            req.body_source = BodyStream(stream, content_length, chunked,
+                                         cls.max_content_length)
+            await req.load_body(req.body_source)
+        else:
+            req._body = b''
+        return req
+
+    # Takes the body from source (a BufferedStream holding just the body):
+    # small bodies are read into .body, larger allowed ones left to .stream.
+    async def load_body(self, source):
+        self._stream = source
+        if self.content_length > self.max_content_length:
+            return  # dispatch answers 413 without reading it
+        if self.content_length:
+            if self.content_length <= self.max_body_length:
+                self._body = await source.readexactly(self.content_length)
+                self._stream = None
+            return
+        data = await source.read(self.max_body_length + 1)
+        while len(data) <= self.max_body_length:
+            more = await source.read(self.max_body_length + 1 - len(data))
+            if not more:
+                self._body = data
+                self._stream = None
+                return
+            data += more
+        self._stream = _ResumedStream(data, source)
+
+    @property
+    def body(self):
+        return b'' if self._body is None else self._body
+
+    @property
+    def stream(self):
+        if self._stream is None:
+            self._stream = AsyncBytesIO(self.body)
+        return self._stream
+
+    @property
+    def json(self):
+        if self._json is None:
+            ctype = self.content_type
+            if ctype is None or not ctype.split(';')[0].strip().endswith(
+                    'json'):
+                return None
+            try:
+                self._json = json.loads(self.body.decode())
+            except ValueError:
+                raise RequestError(400, 'Malformed JSON')
+        return self._json
+
+    @property
+    def form(self):
+        if self._form is None:
+            ctype = self.content_type
+            if ctype is None or ctype.split(';')[0].strip() != \
+                    'application/x-www-form-urlencoded':
+                return None
+            self._form = self._parse_urlencoded(self.body)
+        return self._form
+
+    @form.setter
+    def form(self, value):
+        self._form = value
+
+    def after_request(self, f):
+        self.after_request_handlers.append(f)
+        return f

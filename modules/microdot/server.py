@@ -1,0 +1,274 @@
+# The built-in asyncio HTTP/1.1 server.
+#
+# Theory of operation: one task per connection reads requests in order from
+# a Connection (a buffered stream that also carries the connection's
+# deadline) and writes each response before reading the next, so pipelined
+# requests are answered in order. Timeouts cost nothing per request: a single
+# watchdog task advances a coarse clock and cancels the task of any connection
+# whose deadline has passed. A connection is idle while it waits for the first
+# byte of a request; when max_connections is reached the longest-idle one is
+# dropped to make room, so idle floods can't lock normal clients out.
+import asyncio
+
+from microdot.protocol import REASONS, RequestError, response_head
+from microdot.request import Request
+from microdot.response import Response
+from microdot.streams import ConnectionStream
+
+_NO_BODY_STATUS = (204, 304)
+# Connection states; a timeout in READING_HEAD or DISPATCHING answers 408.
+IDLE, READING_HEAD, DISPATCHING, WRITING, DISCARDING = range(5)
+
+
+# One client connection: its read buffer, state and deadline.
+class Connection(ConnectionStream):
+    def __init__(self, server, reader, task):
+        super().__init__(reader)
+        self.server = server
+        self.task = task
+        self.deadline = None  # server.now value after which it is cancelled
+        self.idle_since = None  # server.now when it last became idle
+        self.state = IDLE
+        self.timed_out = False
+
+    async def _more(self):
+        if self.state != DISPATCHING and self.state != DISCARDING:
+            return await self.reader.read(self.chunk_size)
+        server = self.server
+        self.deadline = server.now + server.app.body_timeout
+        try:
+            return await self.reader.read(self.chunk_size)
+        finally:
+            self.deadline = None
+
+
+class Server:
+    def __init__(self, app):
+        self.app = app
+        self.connections = []
+        self.now = 0.0  # seconds, advanced by the watchdog
+        self.listener = None
+        self.stopped = None
+        self.stopping = False
+
+    async def serve(self, host, port, ssl=None):
+        app = self.app
+        self.stopped = asyncio.Event()
+        self.listener = await asyncio.start_server(
+            self._accept, host, port, backlog=app.listen_backlog, ssl=ssl)
+        if app.debug:
+            print('Starting async server on {}:{}...'.format(host, port))
+        watchdog = asyncio.create_task(self._watchdog())
+        try:
+            await self.stopped.wait()
+            # let in-flight responses finish, for a bounded time
+            waited = 0
+            while self.connections and waited < app.write_timeout:
+                await asyncio.sleep(0.05)
+                waited += 0.05
+            for conn in self.connections:
+                conn.task.cancel()
+            if self.connections:
+                await asyncio.sleep(0)
+        finally:
+            watchdog.cancel()
+            self.listener.close()
+
+    def shutdown(self):
+        self.stopping = True
+        if self.listener is not None:
+            self.listener.close()
+        for conn in self.connections:
+            if conn.state == IDLE:
+                conn.task.cancel()
+        if self.stopped is not None:
+            self.stopped.set()
+
+    # Advances the clock and cancels connections past their deadline.
+    async def _watchdog(self):
+        app = self.app
+        tick = min(app.keepalive_timeout, app.request_head_timeout,
+                   app.body_timeout, app.write_timeout) / 4
+        tick = max(0.05, min(0.5, tick))
+        while True:
+            await asyncio.sleep(tick)
+            self.now += tick
+            for conn in self.connections:
+                if conn.deadline is not None and conn.deadline <= self.now:
+                    conn.deadline = None
+                    conn.timed_out = True
+                    conn.task.cancel()
+
+    async def _accept(self, reader, writer):
+        if self.stopping:
+            await _close(writer)
+            return
+        if len(self.connections) >= self.app.max_connections and \
+                not self._evict_idle():
+            try:
+                writer.write(_error_bytes(503, 'Server busy'))
+                await writer.drain()
+            except Exception:
+                pass
+            await _close(writer)
+            return
+        await self.serve_connection(reader, writer)
+
+    # Cancels the connection idle the longest; False when none is idle.
+    def _evict_idle(self):
+        oldest = None
+        for conn in self.connections:
+            if conn.state == IDLE and (
+                    oldest is None or conn.idle_since < oldest.idle_since):
+                oldest = conn
+        if oldest is None:
+            return False
+        oldest.state = DISCARDING  # no longer a candidate
+        oldest.task.cancel()
+        return True
+
+    async def serve_connection(self, reader, writer):
+        app = self.app
+        conn = Connection(self, reader, asyncio.current_task())
+        self.connections.append(conn)
+        try:
+            client_addr = writer.get_extra_info('peername')
+        except Exception:
+            client_addr = None
+        scheme = 'https' if app.ssl else 'http'
+        timeout = app.request_head_timeout
+        try:
+            while not self.stopping:
+                conn.state = IDLE
+                conn.idle_since = self.now
+                conn.deadline = self.now + timeout
+                if not await conn.wait_data():
+                    break
+                conn.state = READING_HEAD
+                conn.deadline = self.now + app.request_head_timeout
+                timeout = app.keepalive_timeout
+                if not await self._serve_request(conn, writer, client_addr,
+                                                 scheme):
+                    break
+        except asyncio.CancelledError:
+            if conn.timed_out and conn.state in (READING_HEAD, DISPATCHING):
+                await self._send_error(conn, writer, 408, 'Request timeout')
+        except (OSError, EOFError):
+            pass  # the client went away
+        finally:
+            self.connections.remove(conn)
+            await _close(writer)
+
+    # Reads, dispatches and answers one request; True to keep the
+    # connection open for the next one.
+    async def _serve_request(self, conn, writer, client_addr, scheme):
+        app = self.app
+        try:
+            req = await Request.create(app, conn, writer, client_addr, scheme)
+            if req is not None and req.http_version == '1.1' and \
+                    'Host' not in req.headers:
+                raise RequestError(400, 'Missing Host header')
+        except RequestError as exc:
+            print('{} {}: {}'.format(exc.status_code, exc.reason, client_addr))
+            await self._send_error(conn, writer, exc.status_code, exc.reason)
+            return False
+        if req is None:
+            return False
+        conn.deadline = None
+        conn.state = DISPATCHING
+        res = await app.dispatch_request(req)
+        conn.state = WRITING
+        if res is Response.already_handled:
+            return False
+        if app.debug:
+            print('{} {} {}'.format(req.method, req.path, res.status_code))
+        keep_alive = self._keep_alive(req)
+        try:
+            keep_alive = await self._write_response(conn, writer, req, res,
+                                                    keep_alive)
+        except RequestError as exc:  # a header value that would split
+            print('{} {}'.format(exc.status_code, exc.reason))
+            await self._send_error(conn, writer, exc.status_code, exc.reason)
+            return False
+        if keep_alive and req.body_source is not None:
+            conn.state = DISCARDING
+            try:
+                keep_alive = await req.body_source.discard(
+                    req.max_body_length)
+            except RequestError:
+                keep_alive = False
+        return keep_alive
+
+    def _keep_alive(self, req):
+        if self.stopping or self.app.shutdown_requested:
+            return False
+        connection = req.headers.get('Connection')
+        connection = connection.lower() if connection else ''
+        if req.http_version == '1.1':
+            return 'close' not in connection
+        return 'keep-alive' in connection
+
+    # Writes res; returns whether the connection can carry another request.
+    async def _write_response(self, conn, writer, req, res, keep_alive):
+        status = res.status_code
+        headers = res.header_items()
+        no_body = res.is_head or status in _NO_BODY_STATUS or status < 200
+        chunked = False
+        if not no_body and 'Content-Length' not in res.headers:
+            if req.http_version == '1.1':
+                chunked = True
+                headers.append(('Transfer-Encoding', 'chunked'))
+            else:
+                keep_alive = False  # the body ends when the connection does
+        if not keep_alive:
+            headers.append(('Connection', 'close'))
+        elif req.http_version == '1.0':
+            headers.append(('Connection', 'keep-alive'))
+        head = response_head('1.1', status,
+                             res.reason or REASONS.get(status, 'N/A'), headers)
+        it = res.body_iter()
+        try:
+            if no_body:
+                await self._send(conn, writer, head)
+            elif isinstance(res.body, bytes):
+                await self._send(conn, writer, head + res.body)
+            else:
+                await self._send(conn, writer, head)
+                async for chunk in it:
+                    if chunked:
+                        chunk = ('%x\r\n' % len(chunk)).encode() + chunk + \
+                            b'\r\n'
+                    await self._send(conn, writer, chunk)
+                if chunked:
+                    await self._send(conn, writer, b'0\r\n\r\n')
+        finally:
+            await it.aclose()
+        return keep_alive
+
+    async def _send(self, conn, writer, data):
+        conn.deadline = self.now + self.app.write_timeout
+        writer.write(data)
+        await writer.drain()
+        conn.deadline = None
+
+    async def _send_error(self, conn, writer, status, reason):
+        try:
+            await self._send(conn, writer, _error_bytes(status, reason))
+        except Exception:
+            pass
+
+
+def _error_bytes(status, reason):
+    body = reason.encode()
+    return response_head('1.1', status, REASONS.get(status, 'N/A'), (
+        ('Content-Type', 'text/plain; charset=UTF-8'),
+        ('Content-Length', str(len(body))),
+        ('Connection', 'close'))) + body
+
+
+async def _close(writer):
+    try:
+        writer.close()
+        await writer.wait_closed()
+    except Exception:
+        pass

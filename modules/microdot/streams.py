@@ -1,0 +1,141 @@
+# Buffered async byte streams: the connection a request head is read from,
+# and the framed body of one request.
+#
+# BufferedStream keeps one bytes buffer and an offset into it, so reading a
+# line costs one slice; subclasses only say where more bytes come from
+# (_more). The server keeps one ConnectionStream per connection, so bytes of a
+# pipelined request that arrive early wait in its buffer.
+from microdot.protocol import RequestError, parse_chunk_size
+
+
+class BufferedStream:
+    chunk_size = 512
+
+    def __init__(self):
+        self.buf = b''
+        self.pos = 0
+
+    # Next bytes from the source, b'' at its end (subclasses override).
+    async def _more(self):
+        return b''
+
+    async def _fill(self):
+        data = await self._more()
+        if not data:
+            return False
+        if self.pos < len(self.buf):
+            self.buf = self.buf[self.pos:] + data
+        else:
+            self.buf = data
+        self.pos = 0
+        return True
+
+    def _take(self, end):
+        data = self.buf[self.pos:end]
+        self.pos = end
+        return data
+
+    # True once at least one byte is buffered, False at end of stream.
+    async def wait_data(self):
+        return self.pos < len(self.buf) or await self._fill()
+
+    async def read(self, n=-1):
+        if n < 0:
+            chunks = [self._take(len(self.buf))]
+            while await self._fill():
+                chunks.append(self._take(len(self.buf)))
+            return b''.join(chunks)
+        if self.pos >= len(self.buf) and not await self._fill():
+            return b''
+        return self._take(min(self.pos + n, len(self.buf)))
+
+    async def readexactly(self, n):
+        while len(self.buf) - self.pos < n:
+            if not await self._fill():
+                raise EOFError('stream ended early')
+        return self._take(self.pos + n)
+
+    # A line ending in b'\n' (or what is left at the end of the stream);
+    # more than limit bytes without a newline raises RequestError(status).
+    async def readline(self, limit=0, status=400):
+        return await self.readuntil(b'\n', limit, status)
+
+    async def readuntil(self, separator=b'\n', limit=0, status=400):
+        searched = 0  # bytes after pos known not to start a separator
+        while True:
+            i = self.buf.find(separator, self.pos + searched)
+            if i >= 0:
+                end = i + len(separator)
+                if limit and end - self.pos > limit:
+                    raise RequestError(status, 'Line too long')
+                return self._take(end)
+            available = len(self.buf) - self.pos
+            if limit and available > limit:
+                raise RequestError(status, 'Line too long')
+            searched = max(0, available - len(separator) + 1)
+            if not await self._fill():
+                return self._take(len(self.buf))
+
+
+# The bytes of a network connection, read from an asyncio stream reader.
+class ConnectionStream(BufferedStream):
+    def __init__(self, reader):
+        super().__init__()
+        self.reader = reader
+
+    async def _more(self):
+        return await self.reader.read(self.chunk_size)
+
+
+# One request's body over a ConnectionStream: Content-Length or chunked
+# framing removed, ending exactly where the body ends.
+class BodyStream(BufferedStream):
+    def __init__(self, conn, content_length=0, chunked=False, limit=0):
+        super().__init__()
+        self.conn = conn
+        self.remaining = content_length  # in the current chunk when chunked
+        self.chunked = chunked
+        self.limit = limit  # most bytes a chunked body may have
+        self.total = 0
+        self.done = not chunked and not content_length
+
+    async def _more(self):
+        if self.done:
+            return b''
+        if self.chunked and not self.remaining:
+            size = parse_chunk_size(await self.conn.readline(64),
+                                    self.limit - self.total)
+            if size == 0:
+                while True:  # trailer fields are read and ignored
+                    line = await self.conn.readline(1024)
+                    if not line:
+                        raise RequestError(400, 'Incomplete body')
+                    if line == b'\r\n' or line == b'\n':
+                        break
+                self.done = True
+                return b''
+            self.remaining = size
+        data = await self.conn.read(min(self.remaining, self.chunk_size))
+        if not data:
+            raise RequestError(400, 'Incomplete body')
+        self.remaining -= len(data)
+        self.total += len(data)
+        if not self.remaining:
+            if self.chunked:
+                if await self.conn.readline(2) not in (b'\r\n', b'\n'):
+                    raise RequestError(400, 'Bad chunk')
+            else:
+                self.done = True
+        return data
+
+    # Reads and drops what is left of the body, up to limit bytes; returns
+    # True when the connection is positioned at the next request.
+    async def discard(self, limit):
+        while not self.done:
+            if self.remaining > limit:
+                return False
+            data = await self._more()
+            limit -= len(data)
+            if limit < 0:
+                return False
+        return True

@@ -1,0 +1,189 @@
+# Plain data structures and URL encoding shared by every layer.
+# Nothing here does I/O except AsyncBytesIO, an in-memory async stream.
+
+
+# A dict whose keys may hold several values: d[k] gives the first, getlist(k) all.
+class MultiDict(dict):
+    def __init__(self, initial_dict=None):
+        super().__init__()
+        if initial_dict:
+            for key, value in initial_dict.items():
+                self[key] = value
+
+    def __setitem__(self, key, value):
+        if key in self:
+            super().__getitem__(key).append(value)
+        else:
+            super().__setitem__(key, [value])
+
+    def __getitem__(self, key):
+        return super().__getitem__(key)[0]
+
+    def get(self, key, default=None, type=None):
+        if key not in self:
+            return default
+        value = self[key]
+        if type is not None:
+            value = type(value)
+        return value
+
+    def getlist(self, key, type=None):
+        if key not in self:
+            return []
+        values = super().__getitem__(key)
+        if type is not None:
+            values = [type(v) for v in values]
+        return list(values)
+
+    def values(self):
+        return [v[0] for v in super().values()]
+
+    def items(self):
+        return [(k, v[0]) for k, v in super().items()]
+
+    def __iter__(self):
+        return iter(super().keys())
+
+    def __repr__(self):
+        return 'MultiDict(%r)' % dict(super().items())
+
+
+# A dict with case-insensitive string keys that remembers each key's spelling.
+class NoCaseDict(dict):
+    def __init__(self, initial_dict=None):
+        super().__init__()
+        self.keymap = {}
+        if initial_dict:
+            self.update(initial_dict)
+
+    def _key(self, key):
+        if isinstance(key, str):
+            return self.keymap.get(key.lower(), key)
+        return key
+
+    def __setitem__(self, key, value):
+        lower = key.lower()
+        old = self.keymap.get(lower)
+        if old is not None and old != key:
+            super().__delitem__(old)
+        self.keymap[lower] = key
+        super().__setitem__(key, value)
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._key(key))
+
+    def __delitem__(self, key):
+        key = self._key(key)
+        super().__delitem__(key)
+        del self.keymap[key.lower()]
+
+    def __contains__(self, key):
+        return isinstance(key, str) and key.lower() in self.keymap
+
+    def get(self, key, default=None):
+        key = self._key(key)
+        return super().get(key, default)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key, *default):
+        key = self._key(key)
+        if super().__contains__(key):
+            self.keymap.pop(key.lower(), None)
+        return super().pop(key, *default)
+
+    def update(self, other_dict=None, **kwargs):
+        if other_dict:
+            items = other_dict.items() if hasattr(other_dict, 'items') \
+                else other_dict
+            for key, value in items:
+                self[key] = value
+        for key, value in kwargs.items():
+            self[key] = value
+
+    def copy(self):
+        return NoCaseDict(self)
+
+    def clear(self):
+        super().clear()
+        self.keymap.clear()
+
+
+_HEX = b'0123456789abcdefABCDEF'
+_UNRESERVED = b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz' \
+    b'0123456789_.-~'
+
+
+# Percent-encodes a str (UTF-8) for a query string; spaces become '+'.
+def urlencode(s):
+    if isinstance(s, str):
+        s = s.encode()
+    out = []
+    for byte in s:
+        if byte in _UNRESERVED:
+            out.append(chr(byte))
+        elif byte == 0x20:
+            out.append('+')
+        else:
+            out.append('%%%02X' % byte)
+    return ''.join(out)
+
+
+# Decodes percent escapes (and '+' as space unless plus=False) to bytes.
+def urldecode_bytes(s, plus=True):
+    if isinstance(s, str):
+        s = s.encode()
+    if plus:
+        s = s.replace(b'+', b' ')
+    if b'%' not in s:
+        return s
+    parts = s.split(b'%')
+    out = bytearray(parts[0])
+    for part in parts[1:]:
+        if len(part) >= 2 and part[0] in _HEX and part[1] in _HEX:
+            out.append(int(part[:2], 16))
+            out.extend(part[2:])
+        else:
+            out.extend(b'%')
+            out.extend(part)
+    return bytes(out)
+
+
+# Decodes a URL-encoded str or bytes to str (invalid UTF-8 raises ValueError).
+def urldecode(s, plus=True):
+    return urldecode_bytes(s, plus).decode()
+
+
+# An in-memory stream with the async reading API of a request stream.
+class AsyncBytesIO:
+    def __init__(self, data):
+        self.data = data
+        self.pos = 0
+
+    async def read(self, n=-1):
+        start = self.pos
+        if n < 0:
+            self.pos = len(self.data)
+        else:
+            self.pos = min(start + n, len(self.data))
+        return self.data[start:self.pos]
+
+    async def readexactly(self, n):
+        return await self.read(n)
+
+    async def readline(self):
+        return await self.readuntil(b'\n')
+
+    async def readuntil(self, separator=b'\n'):
+        i = self.data.find(separator, self.pos)
+        end = len(self.data) if i < 0 else i + len(separator)
+        return await self.read(end - self.pos)
+
+    async def awrite(self, data):
+        self.data += data
+
+    async def aclose(self):
+        pass
