@@ -1,0 +1,130 @@
+# User logins kept in the session.
+#
+# login_user() stores the user's id in the session (and, with remember=True,
+# in a long-lived signed `_remember` cookie); the user_loader callback turns
+# the id back into a user object on later requests. A login is "fresh" when
+# it was made with credentials during this browser session; a user restored
+# from the remember cookie is logged in but not fresh. Protected routes
+# redirect anonymous users to login_url with a local ?next= URL to return to.
+from microdot import Response, iscoroutine, urlencode
+
+
+async def _call(f, *args, **kwargs):
+    ret = f(*args, **kwargs)
+    if iscoroutine(ret):
+        ret = await ret
+    return ret
+
+
+# True for a URL that stays on this site: a path, no scheme or host.
+def _is_local(url):
+    return url.startswith('/') and not url.startswith('//') and \
+        '\\' not in url and '\r' not in url and '\n' not in url
+
+
+class Login:
+    id_attribute = 'id'
+    remember_cookie_name = '_remember'
+    remember_days = 30
+
+    def __init__(self, login_url='/login'):
+        self.login_url = login_url
+        self.user_loader_callback = None
+
+    # Decorator: f(user_id) returns the user (sync or async), or None.
+    def user_loader(self, f):
+        self.user_loader_callback = f
+        return f
+
+    def _session(self, request):
+        return request.app._session.get(request)
+
+    def _user_id(self, user):
+        return getattr(user, self.id_attribute)
+
+    # Logs the user in; returns a redirect to ?next= (when local) or to
+    # redirect_url.
+    async def login_user(self, request, user, remember=False,
+                         redirect_url='/'):
+        session = self._session(request)
+        user_id = self._user_id(user)
+        session['_user_id'] = user_id
+        session['_fresh'] = True
+        session.save()
+        request.g.current_user = user
+        next_url = request.args.get('next')
+        if next_url and _is_local(next_url):
+            redirect_url = next_url
+        response = Response.redirect(redirect_url)
+        if remember:
+            manager = request.app._session
+            token = manager.encode({'_user_id': user_id})
+            options = dict(manager.cookie_options)
+            options['max_age'] = self.remember_days * 24 * 3600
+            response.set_cookie(self.remember_cookie_name, token, **options)
+        return response
+
+    # Logs the user out and forgets the remember cookie.
+    async def logout_user(self, request):
+        session = self._session(request)
+        session.pop('_user_id', None)
+        session.pop('_fresh', None)
+        session.save()
+        request.g.current_user = None
+        if request.cookies.get(self.remember_cookie_name):
+            options = request.app._session.cookie_options
+            name = self.remember_cookie_name
+
+            def _forget(request, response):
+                response.delete_cookie(name, **options)
+                return response
+
+            request.after_request(_forget)
+
+    # The logged-in user, or None.
+    async def get_current_user(self, request):
+        if getattr(request.g, '_login_checked', False):
+            return request.g.current_user
+        request.g._login_checked = True
+        request.g.current_user = None
+        session = self._session(request)
+        user_id = session.get('_user_id')
+        if user_id is None:
+            token = request.cookies.get(self.remember_cookie_name)
+            if token:
+                data = request.app._session.decode(token)
+                if data:
+                    user_id = data.get('_user_id')
+            if user_id is None:
+                return None
+            session['_user_id'] = user_id
+            session['_fresh'] = False
+            session.save()
+        if self.user_loader_callback is None:
+            raise ValueError('Login.user_loader is not set')
+        user = await _call(self.user_loader_callback, user_id)
+        request.g.current_user = user
+        return user
+
+    def _redirect_to_login(self, request):
+        return Response.redirect(self.login_url + '?next=' + urlencode(
+            request.url))
+
+    # Decorator: the route requires a logged-in user.
+    def __call__(self, f):
+        async def wrapper(request, *args, **kwargs):
+            if await self.get_current_user(request) is None:
+                return self._redirect_to_login(request)
+            return await _call(f, request, *args, **kwargs)
+
+        return wrapper
+
+    # Decorator: the route requires a login made during this session.
+    def fresh(self, f):
+        async def wrapper(request, *args, **kwargs):
+            user = await self.get_current_user(request)
+            if user is None or not self._session(request).get('_fresh'):
+                return self._redirect_to_login(request)
+            return await _call(f, request, *args, **kwargs)
+
+        return wrapper

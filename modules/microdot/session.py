@@ -1,0 +1,196 @@
+# Signed cookie sessions.
+#
+# The session is a dict stored client-side in a cookie named `session`, as a
+# JSON Web Token signed with HS256 (HMAC-SHA256), so tokens interoperate with
+# other JWT libraries. HMAC is built here from hashlib.sha256, which exists on
+# MicroPython and CPython alike (MicroPython has no hmac module). A token that
+# is malformed, signed with another key or algorithm, or past its `exp` claim
+# gives an empty session. Changes are written back to the response through a
+# per-request after_request hook when the handler calls save() or delete().
+import binascii
+import hashlib
+import json
+import time
+
+from microdot import iscoroutine
+
+# time.time() counts from 2000 on some boards; JWT times count from 1970.
+_EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
+_HEADER = b'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9'  # {"alg":"HS256","typ":"JWT"}
+
+
+def _b64encode(data):
+    return binascii.b2a_base64(data).rstrip(b'=\n').replace(
+        b'+', b'-').replace(b'/', b'_')
+
+
+def _b64decode(data):
+    if len(data) % 4 == 1:
+        raise ValueError('bad base64')
+    for c in data:
+        if not (0x30 <= c <= 0x39 or 0x41 <= c <= 0x5a or 0x61 <= c <= 0x7a
+                or c == 0x2d or c == 0x5f):
+            raise ValueError('bad base64')
+    data = data.replace(b'-', b'+').replace(b'_', b'/')
+    return binascii.a2b_base64(data + b'=' * (-len(data) % 4))
+
+
+# The two padded keys of HMAC-SHA256 for a secret key.
+def _hmac_pads(key):
+    if isinstance(key, str):
+        key = key.encode()
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key + b'\x00' * (64 - len(key))
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5c for b in key)
+
+
+def _hmac_sha256(pads, message):
+    inner = hashlib.sha256(pads[0])
+    inner.update(message)
+    outer = hashlib.sha256(pads[1])
+    outer.update(inner.digest())
+    return outer.digest()
+
+
+# Compares two byte strings in time that depends only on their length.
+def _equal(a, b):
+    if len(a) != len(b):
+        return False
+    diff = 0
+    for i in range(len(a)):
+        diff |= a[i] ^ b[i]
+    return diff == 0
+
+
+def _now():
+    return time.time() + _EPOCH_OFFSET
+
+
+class SessionDict(dict):
+    def __init__(self, request, session_dict):
+        super().__init__(session_dict)
+        self.request = request
+
+    def save(self):
+        self.request.app._session.update(self.request, self)
+
+    def delete(self):
+        self.request.app._session.delete(self.request)
+
+
+class Session:
+    cookie_name = 'session'
+
+    def __init__(self, app=None, secret_key=None, cookie_options=None):
+        self.secret_key = None
+        self._pads = None
+        self.cookie_options = None
+        if app is not None or secret_key is not None:
+            self.initialize(app, secret_key=secret_key,
+                            cookie_options=cookie_options)
+
+    def initialize(self, app=None, secret_key=None, cookie_options=None):
+        if secret_key is not None:
+            self.secret_key = secret_key
+            self._pads = _hmac_pads(secret_key)
+        options = dict(cookie_options or {})
+        if 'path' not in options:
+            options['path'] = '/'
+        if 'http_only' not in options:
+            options['http_only'] = True
+        self.cookie_options = options
+        if app is not None:
+            app._session = self
+
+    # The request's session (decoded once per request, then cached in g).
+    def get(self, request):
+        session = getattr(request.g, '_session', None)
+        if session is None:
+            data = {}
+            token = request.cookies.get(self.cookie_name)
+            if token:
+                data = self.decode(token) or {}
+            session = SessionDict(request, data)
+            request.g._session = session
+        return session
+
+    def update(self, request, session):
+        token = self.encode(session)
+        options = self.cookie_options
+        name = self.cookie_name
+
+        def _set_session_cookie(request, response):
+            response.set_cookie(name, token, **options)
+            return response
+
+        request.after_request(_set_session_cookie)
+
+    def delete(self, request):
+        request.g._session = SessionDict(request, {})
+        options = self.cookie_options
+        name = self.cookie_name
+
+        def _delete_session_cookie(request, response):
+            response.delete_cookie(name, **options)
+            return response
+
+        request.after_request(_delete_session_cookie)
+
+    def _get_pads(self, secret_key):
+        if secret_key is not None:
+            return _hmac_pads(secret_key)
+        if self._pads is None:
+            raise ValueError('The session secret key is not configured')
+        return self._pads
+
+    # A JWT (str) signed with HS256 holding the payload dict.
+    def encode(self, payload, secret_key=None):
+        pads = self._get_pads(secret_key)
+        body = json.dumps(dict(payload))
+        signing_input = _HEADER + b'.' + _b64encode(body.encode())
+        signature = _b64encode(_hmac_sha256(pads, signing_input))
+        return (signing_input + b'.' + signature).decode()
+
+    # The payload dict of a valid token, or None when the token is malformed,
+    # not HS256, badly signed, expired or not yet valid.
+    def decode(self, session, secret_key=None):
+        pads = self._get_pads(secret_key)
+        try:
+            if isinstance(session, str):
+                session = session.encode()
+            parts = session.split(b'.')
+            if len(parts) != 3:
+                return None
+            header = json.loads(_b64decode(parts[0]))
+            if not isinstance(header, dict) or header.get('alg') != 'HS256':
+                return None
+            expected = _b64encode(_hmac_sha256(
+                pads, parts[0] + b'.' + parts[1]))
+            if not _equal(expected, parts[2]):
+                return None
+            payload = json.loads(_b64decode(parts[1]))
+        except (ValueError, TypeError, UnicodeError):
+            return None
+        if not isinstance(payload, dict):
+            return None
+        now = _now()
+        try:
+            if 'exp' in payload and now >= payload['exp']:
+                return None
+            if 'nbf' in payload and now < payload['nbf']:
+                return None
+        except TypeError:
+            return None
+        return payload
+
+
+# Decorator: the handler gets the session as its second argument.
+def with_session(f):
+    async def wrapper(request, *args, **kwargs):
+        ret = f(request, request.app._session.get(request), *args, **kwargs)
+        if iscoroutine(ret):
+            ret = await ret
+        return ret
+
+    return wrapper
