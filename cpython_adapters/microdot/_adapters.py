@@ -1,0 +1,113 @@
+"""What the ASGI and WSGI adapters share (CPython only).
+
+Both adapters are thin edges around the core: they turn a scope or an environ into a core
+``Request`` (the same ``Request`` class, limits and body loading as the built-in server), call
+``app.dispatch_request()``, and carry the ``Response`` head and body chunks back out.  This
+module holds the small translations both need: the request target, header encoding, the status
+reason, and asking the hosting server to stop.
+"""
+
+import os
+import signal
+from urllib.parse import quote
+
+from microdot.protocol import REASONS, RequestError
+from microdot.response import Response
+
+# Connection-level headers a server manages itself; an application must not pass them on
+# (PEP 3333 forbids them outright, ASGI servers frame the body themselves).
+HOP_BY_HOP = frozenset((
+    'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te',
+    'trailer', 'trailers', 'transfer-encoding', 'upgrade',
+))
+
+# Characters that stay literal when a decoded path is percent-encoded again.
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"
+
+
+def request_target(raw_path, root_path, path, query_string):
+    """The request target (``path?query``) as the client sent it, relative to ``root_path``.
+
+    ``raw_path`` is the undecoded path when the server gives it (ASGI ``raw_path``, gunicorn's
+    ``RAW_URI``), else None; ``path`` is the decoded path as latin-1 characters of its bytes;
+    ``root_path`` (already decoded) is where the application is mounted.
+    """
+    target = None
+    if raw_path:
+        i = raw_path.find('?')
+        if i >= 0:
+            raw_path = raw_path[:i]
+        if root_path:
+            prefix = quote(root_path.encode('latin-1'), safe=_PATH_SAFE)
+            if raw_path.startswith(prefix):
+                raw_path = raw_path[len(prefix):]
+            elif raw_path.startswith(root_path):
+                raw_path = raw_path[len(root_path):]
+            else:
+                raw_path = None  # the server rewrote the path: trust the decoded one
+        if raw_path is not None and raw_path.startswith('/') and \
+                _same_path(raw_path, path):
+            target = raw_path
+    if target is None:
+        target = quote(path.encode('latin-1'), safe=_PATH_SAFE) or '/'
+    if query_string:
+        target += '?' + query_string
+    return target
+
+
+def _same_path(raw, decoded):
+    # does the raw path decode to the server's decoded path? (guards against servers that
+    # rewrote one but not the other)
+    if '%' not in raw:
+        return raw == decoded
+    from urllib.parse import unquote_to_bytes
+    return unquote_to_bytes(raw) == decoded.encode('latin-1')
+
+
+def add_header(headers, name, value):
+    """Adds one request header to a ``NoCaseDict``, merging repeats the way the core does."""
+    old = headers.get(name)
+    if old is None:
+        headers[name] = value
+        return
+    lower = name.lower()
+    if lower == 'content-length' or lower == 'host':
+        if old != value:
+            raise RequestError(400, 'Conflicting ' + name)
+    elif lower == 'cookie':
+        headers[name] = old + '; ' + value
+    else:
+        headers[name] = old + ', ' + value
+
+
+def latin1(value):
+    """A header value as a latin-1 string whose characters are the bytes to send (UTF-8 for
+    characters outside latin-1)."""
+    try:
+        value.encode('latin-1')
+        return value
+    except UnicodeEncodeError:
+        return value.encode('utf-8').decode('latin-1')
+
+
+def header_list(response):
+    """The response's headers as ``(name, value)`` latin-1 strings, hop-by-hop ones left out.
+    Raises ``RequestError(400)`` when a value holds CR or LF."""
+    return [(name, latin1(value)) for name, value in response.header_items()
+            if name.lower() not in HOP_BY_HOP]
+
+
+def reason_phrase(response):
+    return response.reason or REASONS.get(response.status_code, 'N/A')
+
+
+def error_response(exc):
+    """The response for a request the adapter could not even build (bad header, short body)."""
+    response = Response(exc.reason, exc.status_code)
+    response.complete()
+    return response
+
+
+def ask_server_to_stop(pid=None):
+    """Sends SIGTERM to the hosting server process (graceful shutdown for every server here)."""
+    os.kill(pid or os.getpid(), signal.SIGTERM)

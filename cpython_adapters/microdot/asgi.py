@@ -1,0 +1,352 @@
+"""ASGI 3 adapter: run a Microdot application under uvicorn, hypercorn, granian, ...
+
+Theory of operation
+-------------------
+``Microdot`` here is the core application class plus ``__call__(scope, receive, send)``.
+
+* ``http``: the scope becomes a core ``Request`` (headers decoded as latin-1, the target taken
+  from ``raw_path`` relative to ``root_path``); the body is loaded through the core's
+  ``Request.load_body()`` from a ``BufferedStream`` that pulls ``http.request`` messages, so
+  the core's limits apply (413 before reading, small bodies in ``request.body``, large ones
+  left in ``request.stream``), with or without Content-Length.  ``dispatch_request()`` gives
+  a complete ``Response``; its body goes out chunk by chunk while a watcher task waits for
+  ``http.disconnect`` and cancels the streaming (closing the user's generator) if it comes.
+* ``websocket``: ``request.sock`` is an object whose ``websocket_upgrade(request)`` accepts
+  the connection the ASGI way, so ``microdot.websocket.with_websocket`` handlers run
+  unchanged; messages travel as ``websocket.receive`` / ``websocket.send`` events.
+* ``lifespan``: the ``lifespan_startup`` / ``lifespan_shutdown`` coroutines get the scope;
+  an exception is reported as ``lifespan.startup.failed`` (or ``shutdown.failed``).
+"""
+
+import asyncio
+
+from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
+from microdot import Microdot as BaseMicrodot
+from microdot import Request, Response, iscoroutine
+from microdot.protocol import RequestError
+from microdot.streams import BufferedStream
+from microdot.structures import NoCaseDict
+
+from microdot._adapters import add_header, ask_server_to_stop, error_response, \
+    header_list, reason_phrase, request_target
+
+try:
+    from microdot.websocket import WebSocket, WebSocketError, websocket_upgrade, \
+        with_websocket  # noqa: F401 (re-exported: they work behind this adapter)
+except ImportError:  # a build without the WebSocket extension
+    WebSocket = WebSocketError = None
+
+
+class _ClientGone(Exception):
+    pass
+
+
+class ASGIBodyStream(BufferedStream):
+    """The request body, from ``http.request`` messages (``b''`` once ``more_body`` is false)."""
+
+    chunk_size = 64 * 1024
+
+    def __init__(self, receive):
+        super().__init__()
+        self.receive = receive
+        self.more_body = True
+        self.disconnected = False
+
+    async def _more(self):
+        while self.more_body:
+            message = await self.receive()
+            kind = message['type']
+            if kind == 'http.request':
+                self.more_body = message.get('more_body', False)
+                body = message.get('body', b'')
+                if body:
+                    return body
+            elif kind == 'http.disconnect':
+                self.more_body = False
+                self.disconnected = True
+                raise RequestError(400, 'Incomplete body')
+        return b''
+
+
+class ASGIWebSocket:
+    """A WebSocket carried by ASGI ``websocket.*`` events, with ``microdot.websocket``'s API."""
+
+    def __init__(self, request, receive, send):
+        self.request = request
+        self._receive = receive
+        self._send = send
+        limit = WebSocket.max_message_length if WebSocket is not None else -1
+        self.max_message_length = request.max_body_length if limit < 0 else limit
+        self.closed = False
+        self.close_code = None
+        self.close_reason = ''
+
+    async def receive(self):
+        if self.closed:
+            raise WebSocketError('WebSocket is closed', self.close_code)
+        message = await self._receive()
+        if message['type'] == 'websocket.receive':
+            data = message.get('text')
+            if data is None:
+                data = message.get('bytes') or b''
+            if self.max_message_length and len(data) > self.max_message_length:
+                await self.close(1009)
+                raise WebSocketError('Message too big', 1009)
+            return data
+        self.closed = True
+        if self.close_code is None:
+            self.close_code = message.get('code', 1005)
+            self.close_reason = message.get('reason') or ''
+        raise WebSocketError('WebSocket closed by peer', self.close_code)
+
+    async def send(self, data, opcode=None):
+        if self.closed:
+            raise WebSocketError('WebSocket is closed', self.close_code)
+        if opcode is not None and opcode >= 8:
+            return  # control frames (ping, pong) are the server's business under ASGI
+        if opcode == 2 and isinstance(data, str):
+            data = data.encode()
+        elif opcode == 1 and isinstance(data, (bytes, bytearray)):
+            data = bytes(data).decode()
+        key = 'text' if isinstance(data, str) else 'bytes'
+        try:
+            await self._send({'type': 'websocket.send', key: data})
+        except OSError:
+            self.closed = True
+            self.close_code = 1006
+            raise WebSocketError('Connection lost', 1006)
+
+    async def close(self, code=1000, reason=''):
+        if self.closed:
+            return
+        self.closed = True
+        self.close_code = code
+        try:
+            await self._send({'type': 'websocket.close', 'code': code, 'reason': reason})
+        except OSError:
+            pass
+
+
+class ASGIWebSocketSock:
+    """``request.sock`` in a websocket scope: the upgrade hook ``microdot.websocket`` calls."""
+
+    def __init__(self, receive, send):
+        self.receive = receive
+        self.send = send
+        self.websocket = None
+
+    async def websocket_upgrade(self, request):
+        await self.send({'type': 'websocket.accept'})
+        self.websocket = ASGIWebSocket(request, self.receive, self.send)
+        return self.websocket
+
+
+class Microdot(BaseMicrodot):
+    """A Microdot application that is also an ASGI 3 application."""
+
+    def __init__(self, lifespan_startup=None, lifespan_shutdown=None):
+        super().__init__()
+        self.lifespan_startup = lifespan_startup
+        self.lifespan_shutdown = lifespan_shutdown
+
+    async def __call__(self, scope, receive, send):
+        kind = scope['type']
+        if kind == 'http':
+            await self.asgi_http(scope, receive, send)
+        elif kind == 'websocket':
+            await self.asgi_websocket(scope, receive, send)
+        elif kind == 'lifespan':
+            await self.asgi_lifespan(scope, receive, send)
+        else:
+            raise ValueError('unsupported ASGI scope type: %r' % (kind,))
+
+    # Asks the hosting server to stop (SIGTERM, its graceful shutdown signal).
+    def shutdown(self):
+        self.shutdown_requested = True
+        ask_server_to_stop()
+
+    #### lifespan
+
+    async def asgi_lifespan(self, scope, receive, send):
+        while True:
+            message = await receive()
+            kind = message['type']
+            if kind == 'lifespan.startup':
+                step, hook = 'startup', self.lifespan_startup
+            elif kind == 'lifespan.shutdown':
+                step, hook = 'shutdown', self.lifespan_shutdown
+            else:
+                continue
+            try:
+                if hook is not None:
+                    ret = hook(scope)
+                    if iscoroutine(ret):
+                        await ret
+            except Exception as exc:
+                await send({'type': 'lifespan.%s.failed' % step,
+                            'message': '%s: %s' % (type(exc).__name__, exc)})
+                return
+            await send({'type': 'lifespan.%s.complete' % step})
+            if step == 'shutdown':
+                return
+
+    #### requests
+
+    def asgi_request(self, scope, sock):
+        """The core ``Request`` for an ``http`` or ``websocket`` scope (no body yet)."""
+        headers = NoCaseDict()
+        for name, value in scope.get('headers') or ():
+            add_header(headers, name.decode('latin-1'), value.decode('latin-1'))
+        root_path = scope.get('root_path') or ''
+        path = scope['path']
+        if root_path and (path == root_path or path.startswith(root_path + '/')):
+            path = path[len(root_path):] or '/'
+        raw_path = scope.get('raw_path')
+        raw_path = raw_path.decode('latin-1') if raw_path else None
+        # the decoded path, as latin-1 characters of its UTF-8 bytes
+        path = path.encode('utf-8', 'surrogateescape').decode('latin-1')
+        target = request_target(raw_path, root_path, path,
+                                scope.get('query_string', b'').decode('latin-1'))
+        scheme = scope.get('scheme') or 'http'
+        if scheme == 'ws':
+            scheme = 'http'
+        elif scheme == 'wss':
+            scheme = 'https'
+        client = scope.get('client')
+        request = Request(self, tuple(client) if client else None,
+                          scope.get('method', 'GET'), target,
+                          scope.get('http_version', '1.1'), headers,
+                          scheme=scheme, sock=sock)
+        request.asgi_scope = scope
+        return request
+
+    async def asgi_http(self, scope, receive, send):
+        body = ASGIBodyStream(receive)
+        try:
+            request = self.asgi_request(scope, None)
+            await request.load_body(body)
+            response = await self.dispatch_request(request)
+        except RequestError as exc:
+            if body.disconnected:
+                return
+            response = error_response(exc)
+        except EOFError:  # the client ended the body before Content-Length bytes
+            if body.disconnected:
+                return
+            response = error_response(RequestError(400, 'Incomplete body'))
+        if response is Response.already_handled:
+            return
+        await self.asgi_send_response(response, body, receive, send)
+
+    async def asgi_send_response(self, response, body, receive, send):
+        try:
+            headers = header_list(response)
+        except RequestError as exc:
+            await response.body_iter().aclose()
+            response = error_response(exc)
+            headers = header_list(response)
+        await send({
+            'type': 'http.response.start',
+            'status': response.status_code,
+            'headers': [(n.encode('latin-1'), v.encode('latin-1')) for n, v in headers],
+        })
+        if response.is_head or isinstance(response.body, bytes):
+            # nothing to stream: the body (if any) goes out in one message
+            data = b'' if response.is_head else response.body
+            await response.body_iter().aclose()
+            await send({'type': 'http.response.body', 'body': data, 'more_body': False})
+            return
+        chunks = response.body_iter()
+        streamer = asyncio.ensure_future(self._asgi_stream(chunks, send))
+        watcher = None
+        if not body.disconnected:
+            watcher = asyncio.ensure_future(self._asgi_watch_disconnect(body, receive))
+            await asyncio.wait((streamer, watcher), return_when=asyncio.FIRST_COMPLETED)
+            if not streamer.done():  # the client went away: stop streaming
+                streamer.cancel()
+            else:
+                watcher.cancel()
+        try:
+            await streamer
+        except (asyncio.CancelledError, _ClientGone):
+            pass
+        finally:
+            if watcher is not None and not watcher.done():
+                watcher.cancel()
+
+    @staticmethod
+    async def _asgi_stream(chunks, send):
+        try:
+            async for chunk in chunks:
+                try:
+                    await send({'type': 'http.response.body', 'body': chunk,
+                                'more_body': True})
+                except OSError:  # servers may raise once the client is gone
+                    raise _ClientGone()
+            await send({'type': 'http.response.body', 'body': b'', 'more_body': False})
+        finally:
+            await chunks.aclose()
+
+    @staticmethod
+    async def _asgi_watch_disconnect(body, receive):
+        # after the handler: wait for http.disconnect, skipping any unread body
+        while True:
+            message = await receive()
+            if message['type'] == 'http.disconnect':
+                body.disconnected = True
+                return
+
+    async def asgi_websocket(self, scope, receive, send):
+        message = await receive()
+        if message['type'] != 'websocket.connect':
+            return
+        sock = ASGIWebSocketSock(receive, send)
+        try:
+            request = self.asgi_request(scope, sock)
+            _ensure_handshake_headers(request)
+            await request.load_body(BufferedStream())  # no body in a websocket scope
+            response = await self.dispatch_request(request)
+        except RequestError as exc:
+            response = error_response(exc)
+        if sock.websocket is not None:  # accepted: make sure it ends closed
+            if not sock.websocket.closed:
+                await sock.websocket.close()
+            return
+        if response is Response.already_handled:
+            await send({'type': 'websocket.close', 'code': 1000})
+            return
+        # the handler answered with a plain response: the upgrade is refused
+        if 'websocket.http.response' in (scope.get('extensions') or {}):
+            await send({
+                'type': 'websocket.http.response.start',
+                'status': response.status_code,
+                'headers': [(n.encode('latin-1'), v.encode('latin-1'))
+                            for n, v in header_list(response)],
+            })
+            chunks = response.body_iter()
+            try:
+                async for chunk in chunks:
+                    await send({'type': 'websocket.http.response.body', 'body': chunk,
+                                'more_body': True})
+            finally:
+                await chunks.aclose()
+            await send({'type': 'websocket.http.response.body', 'body': b''})
+        else:
+            await response.body_iter().aclose()
+            await send({'type': 'websocket.close', 'code': 1008,
+                        'reason': reason_phrase(response)})
+
+
+def _ensure_handshake_headers(request):
+    # The ASGI server has already validated the opening handshake; some servers (HTTP/2,
+    # HTTP/3 WebSockets) do not pass the HTTP/1.1 upgrade headers along, so the core's
+    # handshake check is given what it looks for.
+    headers = request.headers
+    if 'upgrade' not in (headers.get('Connection') or '').lower():
+        headers['Connection'] = 'Upgrade'
+    if 'websocket' not in (headers.get('Upgrade') or '').lower():
+        headers['Upgrade'] = 'websocket'
+    headers.setdefault('Sec-WebSocket-Version', '13')
+    headers.setdefault('Sec-WebSocket-Key', 'AAAAAAAAAAAAAAAAAAAAAA==')
+    if request.http_version not in ('1.1',):
+        request.http_version = '1.1'

@@ -1,0 +1,280 @@
+"""WSGI adapter: run a Microdot application under gunicorn, uWSGI, wsgiref, ...
+
+Theory of operation
+-------------------
+``Microdot`` here is the core application class plus ``__call__(environ, start_response)``.
+The core is asynchronous, so each server thread gets its own asyncio event loop, created on
+its first request and reused after that (never shared between threads, so threaded workers
+such as gunicorn's ``gthread`` are safe).  That loop's default executor runs sync handlers
+inline: the server thread is already the place where blocking work belongs.
+
+The environ becomes a core ``Request`` and its body is loaded through ``Request.load_body()``
+from a ``BufferedStream`` over ``wsgi.input``: at most ``CONTENT_LENGTH`` bytes, fewer is a
+400; with no Content-Length the input is read to its end only when the server says that is
+safe (``wsgi.input_terminated``, e.g. chunked uploads under gunicorn).  The response body is
+returned as an iterable that advances the core's async body iterator one chunk at a time on
+the thread's loop, so async handlers, async generators and SSE all work; the server's
+``close()`` of that iterable closes the user's generator.
+
+WebSocket needs the raw connection: under gunicorn (``gunicorn.socket``) ``request.sock`` is
+a stream/writer pair over that socket and ``microdot.websocket`` runs on it unchanged.
+"""
+
+import asyncio
+import os
+import socket
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
+from microdot import Microdot as BaseMicrodot
+from microdot import Request, Response
+from microdot.protocol import RequestError
+from microdot.streams import BufferedStream
+from microdot.structures import NoCaseDict
+
+from microdot._adapters import ask_server_to_stop, error_response, header_list, \
+    reason_phrase, request_target
+
+try:
+    from microdot.websocket import WebSocket, WebSocketError, websocket_upgrade, \
+        with_websocket  # noqa: F401 (re-exported: they work behind gunicorn)
+except ImportError:  # a build without the WebSocket extension
+    pass
+
+
+#### one event loop per thread
+
+class InlineExecutor(ThreadPoolExecutor):
+    """An executor that runs each call at once in the calling thread."""
+
+    def __init__(self):
+        super().__init__(max_workers=1)
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+_local = threading.local()
+
+
+def thread_loop():
+    """This thread's event loop (created on first use)."""
+    loop = getattr(_local, 'loop', None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        loop.set_default_executor(InlineExecutor())
+        asyncio.set_event_loop(loop)
+        _local.loop = loop
+    return loop
+
+
+#### request body and raw socket
+
+class WSGIBodyStream(BufferedStream):
+    """The request body from ``wsgi.input``: ``length`` bytes (fewer is a 400), or up to the
+    end of the input when ``length`` is None (only where the server terminates the input)."""
+
+    chunk_size = 64 * 1024
+
+    def __init__(self, wsgi_input, length):
+        super().__init__()
+        self.input = wsgi_input
+        self.remaining = length
+
+    async def _more(self):
+        if self.remaining is None:
+            return self.input.read(self.chunk_size) if self.input is not None else b''
+        if self.remaining <= 0:
+            return b''
+        data = self.input.read(min(self.remaining, self.chunk_size))
+        if not data:
+            self.remaining = 0
+            raise RequestError(400, 'Incomplete body')
+        self.remaining -= len(data)
+        return data
+
+
+class SocketStream(BufferedStream):
+    """The bytes of the raw client socket, read on the thread's loop."""
+
+    def __init__(self, sock):
+        super().__init__()
+        self.sock = sock
+
+    async def _more(self):
+        try:
+            return await asyncio.get_running_loop().sock_recv(self.sock, 4096)
+        except OSError:
+            return b''
+
+
+class SocketWriter:
+    """An asyncio-writer-like object (``write``, ``drain``, ``close``) over the raw socket."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buffer = []
+        self.closed = False
+
+    def write(self, data):
+        self.buffer.append(bytes(data))
+
+    async def drain(self):
+        data, self.buffer = b''.join(self.buffer), []
+        if data:
+            await asyncio.get_running_loop().sock_sendall(self.sock, data)
+
+    def close(self):
+        self.closed = True
+
+    def is_closing(self):
+        return self.closed
+
+    async def wait_closed(self):
+        pass
+
+    def get_extra_info(self, name, default=None):
+        if name == 'peername':
+            try:
+                return self.sock.getpeername()
+            except OSError:
+                return default
+        return default
+
+
+#### the response body as a WSGI iterable
+
+class WSGIBody:
+    """The WSGI response iterable: advances the async body iterator on the thread's loop."""
+
+    def __init__(self, loop, chunks):
+        self.loop = loop
+        self.chunks = chunks
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.chunks is None:
+            raise StopIteration
+        try:
+            return self.loop.run_until_complete(self.chunks.__anext__())
+        except StopAsyncIteration:
+            self.close()
+            raise StopIteration
+
+    def close(self):
+        chunks, self.chunks = self.chunks, None
+        if chunks is not None:
+            self.loop.run_until_complete(chunks.aclose())
+
+
+def _header_name(key):
+    # HTTP_X_FORWARDED_FOR -> X-Forwarded-For
+    return '-'.join(part.capitalize() for part in key[5:].split('_'))
+
+
+class Microdot(BaseMicrodot):
+    """A Microdot application that is also a WSGI application."""
+
+    def __init__(self):
+        super().__init__()
+        self.server_pid = None
+
+    # Asks the hosting server to stop: SIGTERM to gunicorn's arbiter (the parent of the
+    # worker this runs in), else to this process.
+    def shutdown(self):
+        self.shutdown_requested = True
+        ask_server_to_stop(self.server_pid)
+
+    def wsgi_request(self, environ):
+        """The core ``Request`` for a WSGI environ (no body yet)."""
+        headers = NoCaseDict()
+        for key, value in environ.items():
+            if key.startswith('HTTP_'):
+                headers[_header_name(key)] = value
+        if environ.get('CONTENT_TYPE'):
+            headers['Content-Type'] = environ['CONTENT_TYPE']
+        if environ.get('CONTENT_LENGTH'):
+            headers['Content-Length'] = environ['CONTENT_LENGTH']
+        raw = environ.get('RAW_URI') or environ.get('REQUEST_URI')
+        target = request_target(raw, environ.get('SCRIPT_NAME', ''),
+                                environ.get('PATH_INFO', '') or '/',
+                                environ.get('QUERY_STRING', ''))
+        addr = environ.get('REMOTE_ADDR')
+        port = environ.get('REMOTE_PORT')
+        client_addr = None
+        if addr:
+            client_addr = (addr, int(port)) if port and port.isdigit() else (addr, 0)
+        protocol = environ.get('SERVER_PROTOCOL', 'HTTP/1.1')
+        version = protocol[5:] if protocol.startswith('HTTP/') else '1.1'
+        sock = None
+        raw_socket = environ.get('gunicorn.socket')
+        if raw_socket is not None and 'HTTP_UPGRADE' in environ:
+            sock = (SocketStream(raw_socket), SocketWriter(raw_socket))
+        request = Request(self, client_addr, environ.get('REQUEST_METHOD', 'GET'),
+                          target, version, headers,
+                          scheme=environ.get('wsgi.url_scheme', 'http'), sock=sock)
+        request.environ = environ
+        return request
+
+    async def wsgi_dispatch(self, environ):
+        try:
+            request = self.wsgi_request(environ)
+            length = request.content_length if 'Content-Length' in request.headers else None
+            if length is None and not environ.get('wsgi.input_terminated'):
+                length = 0  # the input may not be read past what was declared
+            await request.load_body(WSGIBodyStream(environ.get('wsgi.input'), length))
+        except RequestError as exc:
+            return error_response(exc)
+        except EOFError:
+            return error_response(RequestError(400, 'Incomplete body'))
+        if request.sock is None:
+            return await self.dispatch_request(request)
+        raw_socket = environ['gunicorn.socket']
+        blocking = raw_socket.getblocking()
+        raw_socket.setblocking(False)
+        try:
+            return await self.dispatch_request(request)
+        finally:
+            raw_socket.setblocking(blocking)
+
+    def __call__(self, environ, start_response):
+        if self.server_pid is None:
+            self.server_pid = os.getppid() if environ.get(
+                'SERVER_SOFTWARE', '').startswith('gunicorn') else os.getpid()
+        loop = thread_loop()
+        response = loop.run_until_complete(self.wsgi_dispatch(environ))
+        if response is Response.already_handled:
+            return self._connection_taken_over(environ, start_response)
+        try:
+            headers = header_list(response)
+        except RequestError as exc:
+            loop.run_until_complete(response.body_iter().aclose())
+            response = error_response(exc)
+            headers = header_list(response)
+        start_response('%d %s' % (response.status_code, reason_phrase(response)), headers)
+        if response.is_head or isinstance(response.body, bytes):
+            body = b'' if response.is_head else response.body
+            loop.run_until_complete(response.body_iter().aclose())
+            return [body] if body else []
+        return WSGIBody(loop, response.body_iter())
+
+    @staticmethod
+    def _connection_taken_over(environ, start_response):
+        # The handler spoke on the raw socket (WebSocket) and has finished with it: shut it
+        # down so that the server's own attempt to answer finds a closed connection.
+        raw_socket = environ.get('gunicorn.socket')
+        if raw_socket is not None:
+            try:
+                raw_socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        start_response('200 OK', [('Content-Length', '0')])
+        return []
