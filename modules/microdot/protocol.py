@@ -57,7 +57,8 @@ def parse_request_line(line):
         raise RequestError(400, 'Bad method')
     if version != b'HTTP/1.1' and version != b'HTTP/1.0':
         if version.startswith(b'HTTP/') and len(version) == 8 and \
-                version[6] == 0x2e:
+                version[6] == 0x2e and version[5] in b'0123456789' and \
+                version[7] in b'0123456789':
             raise RequestError(505, 'HTTP version not supported')
         raise RequestError(400, 'Bad HTTP version')
     if not target or min(target) < 0x21 or 0x7f in target:

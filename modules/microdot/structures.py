@@ -90,10 +90,8 @@ class NoCaseDict(dict):
         return self[key]
 
     def pop(self, key, *default):
-        key = self._key(key)
-        if super().__contains__(key):
-            self.keymap.pop(key.lower(), None)
-        return super().pop(key, *default)
+        real = self.keymap.pop(key.lower(), None)
+        return super().pop(key if real is None else real, *default)
 
     def update(self, other_dict=None, **kwargs):
         if other_dict:

@@ -1,0 +1,257 @@
+import os
+import unittest
+
+from microdot import AsyncBytesIO, HTTPException, Microdot, Request, \
+    Response, send_file
+from microdot.protocol import RequestError
+from microdot.test_client import TestClient
+from support import run
+
+TMP = '/tmp' if 'tmp' in os.listdir('/') else '.'
+
+
+def create(raw):
+    return run(Request.create('app', AsyncBytesIO(raw), AsyncBytesIO(b''),
+                              ('1.2.3.4', 5)))
+
+
+def status_of(raw):
+    try:
+        create(raw)
+    except RequestError as exc:
+        return exc.status_code
+    return None
+
+
+class TestRequest(unittest.TestCase):
+    def test_attributes(self):
+        req = create(b'GET /p/a?x=1&y=%20z&x=2 HTTP/1.1\r\nHost: h\r\n'
+                     b'Cookie: a=1; b=2\r\nContent-Type: text/plain\r\n\r\n')
+        self.assertEqual(req.method, 'GET')
+        self.assertEqual(req.url, '/p/a?x=1&y=%20z&x=2')
+        self.assertEqual(req.path, '/p/a')
+        self.assertEqual(req.query_string, 'x=1&y=%20z&x=2')
+        self.assertEqual(req.args.getlist('x'), ['1', '2'])
+        self.assertEqual(req.args['y'], ' z')
+        self.assertEqual(req.cookies, {'a': '1', 'b': '2'})
+        self.assertEqual(req.headers['host'], 'h')
+        self.assertEqual(req.content_type, 'text/plain')
+        self.assertEqual(req.http_version, '1.1')
+        self.assertEqual(req.client_addr, ('1.2.3.4', 5))
+        self.assertEqual(req.body, b'')
+        self.assertEqual(req.scheme, 'http')
+
+    def test_eof_gives_none(self):
+        self.assertIsNone(create(b''))
+
+    def test_body_json_and_form(self):
+        req = create(b'POST / HTTP/1.1\r\nContent-Length: 9\r\n'
+                     b'Content-Type: application/json\r\n\r\n{"a": 1}\n')
+        self.assertEqual(req.json, {'a': 1})
+        self.assertIsNone(req.form)
+        req = create(b'POST / HTTP/1.1\r\nContent-Length: 9\r\nContent-Type:'
+                     b' application/x-www-form-urlencoded\r\n\r\na=1&b=x+y')
+        self.assertEqual(req.form['b'], 'x y')
+        self.assertIsNone(req.json)
+
+    def test_malformed_json_is_400(self):
+        req = create(b'POST / HTTP/1.1\r\nContent-Length: 3\r\n'
+                     b'Content-Type: application/json\r\n\r\n{x}')
+        with self.assertRaises(RequestError):
+            req.json
+
+    def test_chunked_body(self):
+        req = create(b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n'
+                     b'3\r\nabc\r\n2;ext\r\nde\r\n0\r\nTrailer: x\r\n\r\n')
+        self.assertEqual(req.body, b'abcde')
+
+    def test_large_body_left_in_stream(self):
+        saved = Request.max_body_length
+        Request.max_body_length = 4
+        try:
+            req = create(b'POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n'
+                         b'0123456789')
+            self.assertEqual(req.body, b'')
+            self.assertEqual(run(req.stream.read()), b'0123456789')
+            req = create(b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n'
+                         b'\r\n6\r\n012345\r\n4\r\n6789\r\n0\r\n\r\n')
+            self.assertEqual(req.body, b'')
+            self.assertEqual(run(req.stream.read()), b'0123456789')
+        finally:
+            Request.max_body_length = saved
+
+    def test_limits(self):
+        long_path = b'/' + b'a' * 3000
+        self.assertEqual(status_of(b'GET ' + long_path + b' HTTP/1.1\r\n\r\n'),
+                         414)
+        self.assertEqual(status_of(b'GET / HTTP/1.1\r\nX: ' + b'a' * 3000 +
+                                   b'\r\n\r\n'), 431)
+        many = b''.join(b'X%d: y\r\n' % i for i in range(40))
+        self.assertEqual(status_of(b'GET / HTTP/1.1\r\n' + many + b'\r\n'),
+                         431)
+        big = b''.join(b'X%d: %s\r\n' % (i, b'y' * 500) for i in range(10))
+        self.assertEqual(status_of(b'GET / HTTP/1.1\r\n' + big + b'\r\n'),
+                         431)
+
+    def test_bad_framing(self):
+        self.assertEqual(status_of(
+            b'POST / HTTP/1.1\r\nContent-Length: 3\r\n'
+            b'Transfer-Encoding: chunked\r\n\r\n'), 400)
+        self.assertEqual(status_of(
+            b'POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n'), 501)
+        self.assertEqual(status_of(
+            b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n'
+            b'zz\r\n'), 400)
+        self.assertEqual(status_of(
+            b'POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nshort'), 400)
+        self.assertEqual(status_of(b'GET / HTTP/1.1\r\n folded\r\n\r\n'), 400)
+        self.assertEqual(status_of(b'GET / HTTP/1.1\r\nHost: a'), 400)
+
+
+class TestResponse(unittest.TestCase):
+    def written(self, res):
+        out = AsyncBytesIO(b'')
+        run(res.write(out))
+        return out.data
+
+    def test_write_is_http_1_0(self):
+        data = self.written(Response('foo'))
+        self.assertTrue(data.startswith(b'HTTP/1.0 200 OK\r\n'))
+        self.assertIn(b'Content-Length: 3\r\n', data)
+        self.assertIn(b'Content-Type: text/plain; charset=UTF-8\r\n', data)
+        self.assertTrue(data.endswith(b'\r\n\r\nfoo'))
+        self.assertTrue(self.written(Response('x', 404)).startswith(
+            b'HTTP/1.0 404 N/A\r\n'))
+
+    def test_cookies(self):
+        res = Response('x')
+        res.set_cookie('a', '1', path='/', max_age=10, http_only=True,
+                       secure=True, partitioned=True)
+        res.set_cookie('b', '2', expires='Wed, 21 Oct 2026 07:28:00 GMT')
+        res.delete_cookie('c')
+        data = self.written(res)
+        self.assertIn(b'Set-Cookie: a=1; Path=/; Max-Age=10; Secure; '
+                      b'HttpOnly; Partitioned\r\n', data)
+        self.assertIn(b'Set-Cookie: b=2; Expires=Wed, 21 Oct 2026 '
+                      b'07:28:00 GMT\r\n', data)
+        self.assertIn(b'Set-Cookie: c=; Expires=Thu, 01 Jan 1970', data)
+        for bad in ('a;b', 'a\r\nX: y', 'a\nb'):
+            with self.assertRaises(ValueError):
+                res.set_cookie('n', bad)
+
+    def test_header_injection_refused(self):
+        res = Response('x', headers={'X-A': 'a\r\nInjected: 1'})
+        res.complete()
+        with self.assertRaises(ValueError):
+            res.header_items()
+
+    def test_redirect(self):
+        res = Response.redirect('/there', 301)
+        self.assertEqual((res.status_code, res.headers['Location']),
+                         (301, '/there'))
+        with self.assertRaises(ValueError):
+            Response.redirect('/x\r\n\r\n<p>')
+
+
+class TestSendFile(unittest.TestCase):
+    def setUp(self):
+        self.root = TMP + '/microdot_test_root'
+        try:
+            os.mkdir(self.root)
+        except OSError:
+            pass
+        with open(self.root + '/page.html', 'w') as f:
+            f.write('<p>hello</p>')
+        with open(TMP + '/microdot_secret.txt', 'w') as f:
+            f.write('secret')
+        app = Microdot()
+
+        @app.get('/static/<path:name>')
+        async def static(req, name):
+            return send_file(name, root=self.root, max_age=60)
+
+        @app.get('/plain/<path:name>')
+        async def plain(req, name):
+            return send_file(self.root + '/' + name, compressed=True,
+                             file_extension='.txt')
+
+        self.client = TestClient(app)
+
+    def tearDown(self):
+        os.remove(self.root + '/page.html')
+        os.remove(TMP + '/microdot_secret.txt')
+        os.rmdir(self.root)
+
+    def test_serves_with_type_length_etag_and_cache(self):
+        res = run(self.client.get('/static/page.html'))
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(res.body, b'<p>hello</p>')
+        self.assertEqual(res.headers['Content-Type'], 'text/html')
+        self.assertEqual(res.headers['Content-Length'], '12')
+        self.assertEqual(res.headers['Cache-Control'], 'max-age=60')
+        etag = res.headers['ETag']
+        res = run(self.client.get('/static/page.html',
+                                  headers={'If-None-Match': etag}))
+        self.assertEqual((res.status_code, res.body), (304, b''))
+
+    def test_compressed_and_extension(self):
+        res = run(self.client.get('/plain/page.html'))
+        self.assertEqual(res.headers['Content-Encoding'], 'gzip')
+        self.assertEqual(res.headers['Content-Type'], 'text/plain')
+
+    def test_missing_file_is_404(self):
+        self.assertEqual(run(self.client.get('/static/nope.txt')).status_code,
+                         404)
+        self.assertEqual(run(self.client.get('/static/')).status_code, 404)
+
+    def test_cannot_escape_root(self):
+        for path in ('/static/../microdot_secret.txt',
+                     '/static/%2e%2e/microdot_secret.txt',
+                     '/static/..%2fmicrodot_secret.txt',
+                     '/static/..%5cmicrodot_secret.txt',
+                     '/static/%2E%2E%2F%2E%2E' + TMP + '/microdot_secret.txt',
+                     '/static/page.html%00.txt'):
+            res = run(self.client.get(path))
+            self.assertEqual(res.status_code, 404, path)
+            self.assertNotIn(b'secret', res.body)
+
+    def test_send_file_raises_http_404(self):
+        with self.assertRaises(HTTPException):
+            send_file(TMP + '/does-not-exist')
+
+
+class TestTestClient(unittest.TestCase):
+    def test_cookies_persist_and_expire(self):
+        app = Microdot()
+
+        @app.get('/set')
+        async def set_(req):
+            res = Response('set')
+            res.set_cookie('session', 'abc')
+            return res
+
+        @app.get('/get')
+        async def get(req):
+            return req.cookies.get('session', 'none')
+
+        @app.get('/clear')
+        async def clear(req):
+            res = Response('cleared')
+            res.delete_cookie('session')
+            return res
+
+        c = TestClient(app)
+        run(c.get('/set'))
+        self.assertEqual(run(c.get('/get')).text, 'abc')
+        run(c.get('/clear'))
+        self.assertEqual(run(c.get('/get')).text, 'none')
+
+    def test_json_body(self):
+        app = Microdot()
+
+        @app.post('/')
+        async def echo(req):
+            return req.json
+
+        res = run(TestClient(app).post('/', body={'x': [1, 2]}))
+        self.assertEqual(res.json, {'x': [1, 2]})
