@@ -147,7 +147,7 @@ class Session:
     # A JWT (str) signed with HS256 holding the payload dict.
     def encode(self, payload, secret_key=None):
         pads = self._get_pads(secret_key)
-        body = json.dumps(dict(payload))
+        body = json.dumps({k: v for k, v in payload.items()})
         signing_input = _HEADER + b'.' + _b64encode(body.encode())
         signature = _b64encode(_hmac_sha256(pads, signing_input))
         return (signing_input + b'.' + signature).decode()
