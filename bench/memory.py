@@ -1,0 +1,143 @@
+"""Heap report on the MicroPython interpreter, ours against Microdot 2.7.
+
+- kept by `import microdot` (asyncio imported first, after gc.collect()), from .py and .mpy;
+- the smallest `-X heapsize` that imports the package and serves two requests (bisection);
+- the heap in use after 0, 1 000 and 10 000 requests (leak check, .mpy);
+- the .mpy bytes of the modules loaded once requests have been served (the core).
+"""
+import json
+import os
+import re
+import subprocess
+
+from proc import free_port, get, hammer, spawn, stop, wait_port
+from targets import BENCH, MD27, OURS, ROOT, compile_tree, copy_md27_for_micropython, find_md27
+
+PROBE = os.path.join(BENCH, 'mem_probe.py')
+
+
+def mp_env(path):
+    return {'MICROPYPATH': path + ':.frozen'}
+
+
+def kept_by_import(micropython, path):
+    out = subprocess.run([micropython, PROBE, 'import'], capture_output=True, text=True,
+                         env=dict(os.environ, **mp_env(path)), timeout=60)
+    m = re.search(r'^MEM (\{.*\})$', out.stdout, re.M)
+    if not m:
+        raise RuntimeError((out.stdout + out.stderr)[-300:])
+    return json.loads(m.group(1))['kept']
+
+
+class Probe:
+    """A mem_probe.py server on MicroPython, optionally with a fixed heap size."""
+
+    def __init__(self, micropython, path, heap=None):
+        self.port = free_port()
+        argv = [micropython] + (['-X', 'heapsize=%d' % heap] if heap else [])
+        self.log = open(os.devnull, 'wb')
+        self.proc = spawn(argv + [PROBE, 'serve', str(self.port)], BENCH, mp_env(path),
+                          self.log)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        stop(self.proc)
+        self.log.close()
+
+    def up(self, timeout=5):
+        return wait_port(self.port, self.proc, timeout)
+
+
+def serves_two(micropython, path, heap):
+    with Probe(micropython, path, heap) as p:
+        if not p.up():
+            return False
+        try:
+            a = get(p.port, '/', timeout=2)
+            b = get(p.port, '/json', timeout=2)
+        except Exception:
+            return False
+        return (a == (200, b'Hello, World!') and b[0] == 200
+                and json.loads(b[1]) == {'message': 'Hello, World!'})
+
+
+def smallest_heap(micropython, path, step):
+    """Smallest heap (bytes, to `step`) that imports and serves two requests, or None."""
+    lo, hi = 2048, 256 * 1024
+    while not serves_two(micropython, path, hi):
+        lo, hi = hi, hi * 2
+        if hi > 8 * 1024 * 1024:
+            return None
+    while hi - lo > step:
+        mid = (lo + hi) // 2 // 256 * 256
+        if serves_two(micropython, path, mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def heap_over_requests(micropython, path, counts):
+    """Heap in use (after gc.collect) once 0, counts[1], counts[2]... requests are served;
+    plus the .mpy/.py files of microdot loaded by then."""
+    heaps = {}
+    with Probe(micropython, path) as p:
+        if not p.up():
+            raise RuntimeError('probe server did not start')
+        done = 0
+        for n in counts:
+            hammer(p.port, '/', n - done)
+            done = n
+            status, body = get(p.port, '/mem')
+            heaps[n] = int(body)
+        status, body = get(p.port, '/files')
+        files = json.loads(body)
+    return heaps, files
+
+
+def measure(python, micropython, mpy_cross, work, quick=False):
+    """The memory report as a dict, framework -> figures (None where not measurable)."""
+    trees = {}
+    src = os.path.join(ROOT, 'modules', 'microdot')
+    if os.path.exists(os.path.join(src, '__init__.py')):
+        trees[OURS] = {'py': os.path.join(ROOT, 'modules')}
+        if mpy_cross:
+            trees[OURS]['mpy'] = compile_tree(src, os.path.join(work, 'ours-mpy'), mpy_cross)
+    md = find_md27(python)
+    if md:
+        trees[MD27] = {'py': copy_md27_for_micropython(md, os.path.join(work, 'md27-py'))}
+        if mpy_cross:
+            trees[MD27]['mpy'] = copy_md27_for_micropython(
+                md, os.path.join(work, 'md27-mpy'), mpy_cross)
+    counts = (0, 100, 1000) if quick else (0, 1000, 10000)
+    result = {'counts': list(counts), 'frameworks': {}}
+    for name in (OURS, MD27):
+        r = result['frameworks'][name] = {}
+        if name not in trees:
+            r['missing'] = 'not available'
+            continue
+        for form, path in sorted(trees[name].items()):
+            try:
+                r['import_' + form] = kept_by_import(micropython, path)
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                r['import_' + form] = None
+                r['error'] = str(exc)[-200:]
+                continue
+            if form == 'mpy' or not quick:
+                r['min_heap_' + form] = smallest_heap(micropython, path,
+                                                      4096 if quick else 1024)
+        form = 'mpy' if 'mpy' in trees[name] else 'py'
+        try:
+            heaps, files = heap_over_requests(micropython, trees[name][form], counts)
+        except Exception as exc:
+            r['error'] = 'leak check: %s' % exc
+            continue
+        r['heap_after'] = {str(n): heaps[n] for n in counts}
+        r['heap_form'] = form
+        if form == 'mpy':
+            r['mpy_bytes'] = sum(os.path.getsize(f) for f in files if os.path.exists(f))
+            r['mpy_files'] = sorted(os.path.basename(f) for f in files)
+        print('memory %-13s %s' % (name, json.dumps(r)), flush=True)
+    return result
