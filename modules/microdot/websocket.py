@@ -269,6 +269,24 @@ class FrameParser:
 
 #### I/O
 
+# The connection after the upgrade: first the bytes the HTTP layer had
+# buffered, then straight from its asyncio reader, so that the HTTP layer's
+# body-read deadline does not end a WebSocket that is quiet for a while.
+class _TakenOver:
+    def __init__(self, conn):
+        self.rest = conn.buf[conn.pos:]
+        conn.buf = b''
+        conn.pos = 0
+        self.reader = conn.reader
+
+    async def read(self, n):
+        rest = self.rest
+        if rest:
+            self.rest = rest[n:]
+            return rest[:n]
+        return await self.reader.read(n)
+
+
 # Checks the opening handshake; returns the Sec-WebSocket-Accept value, or
 # (status, reason) when the request is no valid WebSocket handshake.
 def handshake_accept(request):
@@ -326,6 +344,8 @@ class WebSocket:
         await self._write(b'HTTP/1.1 101 Switching Protocols\r\n'
                           b'Upgrade: websocket\r\nConnection: Upgrade\r\n'
                           b'Sec-WebSocket-Accept: ' + accept + b'\r\n\r\n')
+        if getattr(self.stream, 'reader', None) is not None:
+            self.stream = _TakenOver(self.stream)
 
     # The next message: str (text) or bytes (binary). Raises WebSocketError
     # once the connection is closed; its code says how.
@@ -463,6 +483,12 @@ def with_websocket(f):
             pass
         except OSError:
             pass
+        except asyncio.CancelledError:  # server shutting down: going away
+            if not ws.close_sent and not ws.closed and \
+                    hasattr(ws, 'writer'):
+                ws.close_sent = True
+                ws.writer.write(frame_head(CLOSE, 2) + b'\x03\xe9')
+            raise
         except Exception as exc:
             print_exception(exc)
             code = 1011

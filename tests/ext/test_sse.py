@@ -1,0 +1,208 @@
+import asyncio
+import unittest
+
+from support import run
+
+from microdot import Microdot
+from microdot.sse import SSE, format_event, sse_response, with_sse
+from microdot.test_client import TestClient
+
+
+# Iterates an SSE body the way the server does; stops after limit chunks.
+async def collect(body, limit=100):
+    chunks = []
+    it = body.__aiter__()
+    try:
+        while len(chunks) < limit:
+            try:
+                chunks.append(await it.__anext__())
+            except StopAsyncIteration:
+                break
+    finally:
+        await it.aclose()
+    return chunks
+
+
+class TestFormat(unittest.TestCase):
+    def test_data_types(self):
+        self.assertEqual(format_event('hello'), b'data: hello\n\n')
+        self.assertEqual(format_event(b'raw'), b'data: raw\n\n')
+        self.assertEqual(format_event(42), b'data: 42\n\n')
+        self.assertEqual(format_event({'a': 1}), b'data: {"a": 1}\n\n')
+        self.assertEqual(format_event([1, 2]), b'data: [1, 2]\n\n')
+        self.assertEqual(format_event(''), b'data: \n\n')
+        self.assertEqual(format_event('caf\u00e9'), b'data: caf\xc3\xa9\n\n')
+
+    def test_multiline_data(self):
+        self.assertEqual(format_event('a\nb\r\nc\rd'),
+                         b'data: a\ndata: b\ndata: c\ndata: d\n\n')
+        self.assertEqual(format_event('end\n'), b'data: end\ndata: \n\n')
+
+    def test_fields(self):
+        self.assertEqual(
+            format_event('x', event='update', event_id='7', retry=2.5),
+            b'event: update\nid: 7\nretry: 2500\ndata: x\n\n')
+        self.assertEqual(format_event('x', event_id=0),
+                         b'id: 0\ndata: x\n\n')
+        self.assertEqual(format_event('x', retry=1), b'retry: 1000\ndata: x\n\n')
+
+    def test_comment(self):
+        self.assertEqual(format_event('keep going', comment=True),
+                         b': keep going\n\n')
+        self.assertEqual(format_event('a\nb', comment=True), b': a\n: b\n\n')
+
+    def test_line_breaks_in_fields_rejected(self):
+        self.assertRaises(ValueError, format_event, 'x', event='a\nb')
+        self.assertRaises(ValueError, format_event, 'x', event_id='1\r')
+
+
+class TestSSE(unittest.TestCase):
+    def test_stream_through_app(self):
+        app = Microdot()
+
+        @app.route('/events/<int:count>')
+        @with_sse
+        async def events(request, sse, count):
+            for i in range(count):
+                await sse.send({'n': i}, event='tick')
+                await asyncio.sleep(0)
+            await sse.send('bye')
+
+        res = run(TestClient(app).get('/events/2'))
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(res.headers['Content-Type'], 'text/event-stream')
+        self.assertEqual(res.headers['Cache-Control'], 'no-cache')
+        self.assertEqual(res.body, b'event: tick\ndata: {"n": 0}\n\n'
+                                   b'event: tick\ndata: {"n": 1}\n\n'
+                                   b'data: bye\n\n')
+
+    def test_sse_response_in_a_route(self):
+        app = Microdot()
+
+        async def numbers(request, sse, start, step=1):
+            await sse.send(start)
+            await sse.send(start + step)
+
+        @app.route('/n')
+        async def index(request):
+            return sse_response(request, numbers, 10, step=5)
+
+        res = run(TestClient(app).get('/n'))
+        self.assertEqual(res.body, b'data: 10\n\ndata: 15\n\n')
+
+    def test_queued_events_go_out_together(self):
+        async def burst(request, sse):
+            for i in range(3):
+                await sse.send(i)
+
+        res = sse_response(None, burst)
+        self.assertEqual(run(collect(res.body)),
+                         [b'data: 0\n\ndata: 1\n\ndata: 2\n\n'])
+
+    def test_aclose_cancels_the_task(self):
+        log = []
+
+        async def forever(request, sse):
+            try:
+                while True:
+                    await sse.send('x')
+                    await asyncio.sleep(0.01)
+            except asyncio.CancelledError:
+                log.append('cancelled')
+                raise
+            finally:
+                log.append('cleanup')
+
+        async def main():
+            res = sse_response(None, forever)
+            chunks = await collect(res.body, 3)
+            return res.body, chunks
+
+        body, chunks = run(main())
+        self.assertEqual(chunks, [b'data: x\n\n'] * 3)
+        self.assertEqual(log, ['cancelled', 'cleanup'])
+        self.assertTrue(body.task.done())
+
+    def test_aclose_while_waiting_for_events(self):
+        log = []
+
+        async def idle(request, sse):
+            try:
+                await asyncio.sleep(10)
+            finally:
+                log.append('cleanup')
+
+        async def main():
+            res = sse_response(None, idle)
+            it = res.body.__aiter__()
+            waiter = asyncio.create_task(it.__anext__())
+            await asyncio.sleep(0.02)
+            waiter.cancel()  # what the server's task sees when cancelled
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                pass
+            await it.aclose()
+            await it.aclose()  # twice is harmless
+
+        run(main())
+        self.assertEqual(log, ['cleanup'])
+
+    def test_never_iterated_never_runs(self):
+        log = []
+
+        async def handler(request, sse):
+            log.append('ran')
+
+        async def main():
+            res = sse_response(None, handler)
+            await res.body.aclose()
+
+        run(main())
+        self.assertEqual(log, [])
+
+    def test_handler_error_ends_the_stream(self):
+        async def broken(request, sse):
+            await sse.send('first')
+            raise ValueError('boom')
+
+        res = sse_response(None, broken)
+        self.assertEqual(run(collect(res.body)), [b'data: first\n\n'])
+
+    def test_heartbeat(self):
+        async def slow(request, sse):
+            await asyncio.sleep(0.25)
+            await sse.send('late')
+
+        res = sse_response(None, slow)
+        res.body.heartbeat = 0.1
+        chunks = run(collect(res.body))
+        self.assertEqual(chunks[-1], b'data: late\n\n')
+        self.assertIn(b': \n\n', chunks)
+
+    def test_send_waits_when_client_is_slow(self):
+        seen = []
+
+        async def fast(request, sse):
+            for i in range(20):
+                await sse.send(i)
+                seen.append(len(sse.pending))
+
+        async def main():
+            res = sse_response(None, fast)
+            res.body.max_pending = 4
+            chunks = []
+            async for chunk in res.body:
+                chunks.append(chunk)
+                await asyncio.sleep(0.001)
+            return chunks
+
+        chunks = run(main())
+        self.assertEqual(b''.join(chunks),
+                         b''.join(format_event(i) for i in range(20)))
+        self.assertLess(max(seen), 5)
+        self.assertGreater(len(chunks), 4)
+
+    def test_default_settings(self):
+        self.assertEqual(SSE.heartbeat, 15)
+        self.assertEqual(SSE.max_pending, 16)
