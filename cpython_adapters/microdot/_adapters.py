@@ -21,6 +21,8 @@ HOP_BY_HOP = frozenset((
     'trailer', 'trailers', 'transfer-encoding', 'upgrade',
 ))
 
+NO_CONTENT_SKIP = HOP_BY_HOP | {'content-type'}
+
 # Characters that stay literal when a decoded path is percent-encoded again.
 _PATH_SAFE = "/!$&'()*+,;=:@-._~"
 
@@ -93,8 +95,11 @@ def latin1(value):
 def header_list(response):
     """The response's headers as ``(name, value)`` latin-1 strings, hop-by-hop ones left out.
     Raises ``RequestError(400)`` when a value holds CR or LF."""
+    skip = HOP_BY_HOP
+    if response.status_code in (204, 304) or response.status_code < 200:
+        skip = NO_CONTENT_SKIP  # a response that has no content has no content type
     return [(name, latin1(value)) for name, value in response.header_items()
-            if name.lower() not in HOP_BY_HOP]
+            if name.lower() not in skip]
 
 
 def reason_phrase(response):
