@@ -335,6 +335,7 @@ class WebSocket:
         self.close_code = None
         self.close_reason = ''
         self.receiving = False
+        self.failed = False  # closed for a protocol error
         self.lock = asyncio.Lock()
 
     async def handshake(self):
@@ -384,6 +385,10 @@ class WebSocket:
     # Starts the close handshake (unless it has started) and waits a while
     # for the peer's close frame, unless another task is receiving.
     async def close(self, code=1000, reason=''):
+        if self.failed:
+            self.failed = False
+            await self._linger()
+            return
         if not self.close_sent and not self.closed:
             self.close_code = code
             try:
@@ -396,6 +401,18 @@ class WebSocket:
             except (asyncio.TimeoutError, WebSocketError):
                 pass
             self.closed = True
+
+    # Drops what the peer still sends until it is quiet for a moment (at
+    # most a second or so): closing a socket with unread bytes resets the
+    # connection, and the peer could lose the close frame sent to it.
+    async def _linger(self):
+        try:
+            for _ in range(10):
+                if not await asyncio.wait_for(
+                        self.stream.read(self.read_size), 0.1):
+                    return
+        except Exception:  # timeout, reset: the peer is quiet or gone
+            pass
 
     async def _drain(self):
         while True:
@@ -410,6 +427,7 @@ class WebSocket:
                 event = parser.next_event()
             except WebSocketError as exc:  # the peer broke the protocol
                 self.closed = True
+                self.failed = True
                 if not self.close_sent:
                     self.close_code = exc.code
                     try:
