@@ -9,9 +9,10 @@ reason, and asking the hosting server to stop.
 
 import os
 import signal
+import threading
 from urllib.parse import quote
 
-from microdot.protocol import REASONS, RequestError
+from microdot.protocol import RequestError, reason_phrase as standard_reason
 from microdot.response import Response
 
 # Connection-level headers a server manages itself; an application must not pass them on
@@ -103,7 +104,7 @@ def header_list(response):
 
 
 def reason_phrase(response):
-    return response.reason or REASONS.get(response.status_code, 'N/A')
+    return response.reason or standard_reason(response.status_code)
 
 
 def error_response(exc):
@@ -113,6 +114,39 @@ def error_response(exc):
     return response
 
 
-def ask_server_to_stop(pid=None):
-    """Sends SIGTERM to the hosting server process (graceful shutdown for every server here)."""
-    os.kill(pid or os.getpid(), signal.SIGTERM)
+class ShutdownSignal:
+    """``app.shutdown()`` under a server: SIGTERM (every server's graceful-stop signal) to the
+    hosting server process, sent once the request that asked has been answered (at once when
+    no request is in flight)."""
+
+    def __init__(self):
+        self.in_flight = 0
+        self.lock = threading.Lock()
+        self.requested = False
+        self.sent = False
+        self.pid = None  # None: this process
+
+    def request(self):
+        with self.lock:
+            self.requested = True
+            idle = self.in_flight == 0
+        if idle:
+            self._send()
+
+    def begin(self):
+        with self.lock:
+            self.in_flight += 1
+
+    def end(self):
+        with self.lock:
+            self.in_flight -= 1
+            due = self.requested
+        if due:
+            self._send()
+
+    def _send(self):
+        with self.lock:
+            if self.sent:
+                return
+            self.sent = True
+        os.kill(self.pid or os.getpid(), signal.SIGTERM)

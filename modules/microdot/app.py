@@ -9,7 +9,13 @@ from microdot.routing import URLPattern
 from microdot.structures import urldecode
 
 try:  # CPython: sync handlers run in threads so they don't block the loop
-    from inspect import iscoroutinefunction
+    from inspect import iscoroutinefunction as _iscoroutinefunction
+
+    def iscoroutinefunction(f):
+        code = getattr(f, '__code__', None)  # fast path for plain functions
+        if code is not None:
+            return code.co_flags & 0x180  # CO_COROUTINE | CO_ITERABLE_COROUTINE
+        return _iscoroutinefunction(f)
 except ImportError:  # MicroPython: they run inline
     iscoroutinefunction = None
 

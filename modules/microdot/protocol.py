@@ -23,23 +23,24 @@ class HTTPException(Exception):
         self.status_code = status_code
         self.reason = reason or str(status_code) + ' error'
 
-    def __repr__(self):
-        return 'HTTPException: {}'.format(self.status_code)
+
+# Reason phrases, one string rather than a dict: it costs far less RAM.
+_REASONS = '|200 OK|201 Created|202 Accepted|204 No Content|206 Partial ' \
+    'Content|301 Moved Permanently|302 Found|303 See Other|304 Not Modified' \
+    '|307 Temporary Redirect|308 Permanent Redirect|400 Bad Request|401 ' \
+    'Unauthorized|403 Forbidden|404 Not Found|405 Method Not Allowed|408 ' \
+    'Request Timeout|409 Conflict|413 Content Too Large|414 URI Too Long|' \
+    '415 Unsupported Media Type|431 Request Header Fields Too Large|500 ' \
+    'Internal Server Error|501 Not Implemented|503 Service Unavailable|505 ' \
+    'HTTP Version Not Supported|'
 
 
-REASONS = {
-    200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content',
-    206: 'Partial Content', 301: 'Moved Permanently', 302: 'Found',
-    303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect',
-    308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized',
-    403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-    408: 'Request Timeout', 409: 'Conflict', 413: 'Content Too Large',
-    414: 'URI Too Long', 415: 'Unsupported Media Type',
-    431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
-    501: 'Not Implemented', 503: 'Service Unavailable',
-    505: 'HTTP Version Not Supported',
-}
-
+# The standard reason phrase of a status code ('N/A' when unknown).
+def reason_phrase(status_code):
+    i = _REASONS.find('|%d ' % status_code)
+    if i < 0:
+        return 'N/A'
+    return _REASONS[i + 5:_REASONS.find('|', i + 1)]
 
 
 # Splits b'METHOD SP target SP HTTP/1.x' into (method, target, version) strs.

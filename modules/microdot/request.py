@@ -4,9 +4,9 @@ import json
 from microdot.protocol import RequestError, add_header, body_framing, \
     parse_request_line
 from microdot.response import send_bytes
-from microdot.streams import BufferedStream, BodyStream, ConnectionStream
-from microdot.structures import AsyncBytesIO, MultiDict, NoCaseDict, \
-    urldecode
+from microdot.streams import AsyncBytesIO, BufferedStream, BodyStream, \
+    ConnectionStream
+from microdot.structures import MultiDict, NoCaseDict, urldecode
 
 
 # Bytes already read from the start of a body, then the rest of its stream.
@@ -56,10 +56,10 @@ class Request:
         i = url.find('?')
         if i < 0:
             self.path, self.query_string = url, None
-            self.args = MultiDict()
         else:
             self.path, self.query_string = url[:i], url[i + 1:]
-            self.args = self._parse_urlencoded(self.query_string)
+        self._args = None  # parsed when first used
+        self._cookies = None
         self.chunked = False
         self.body_source = None  # the framed body on a server connection
         self.content_length = 0
@@ -70,18 +70,32 @@ class Request:
             except ValueError:
                 raise RequestError(400, 'Bad Content-Length')
         self.content_type = headers.get('Content-Type')
-        self.cookies = {}
-        value = headers.get('Cookie')
-        if value:
-            self._parse_cookies(value)
 
-    def _parse_cookies(self, value):
-        for cookie in value.split(';'):
-            i = cookie.find('=')
-            if i >= 0:
-                self.cookies[cookie[:i].strip()] = cookie[i + 1:].strip()
-            elif cookie.strip():
-                self.cookies[cookie.strip()] = ''
+    @property
+    def args(self):
+        if self._args is None:
+            self._args = self._parse_urlencoded(self.query_string or '')
+        return self._args
+
+    @args.setter
+    def args(self, value):
+        self._args = value
+
+    @property
+    def cookies(self):
+        if self._cookies is None:
+            self._cookies = {}
+            for cookie in (self.headers.get('Cookie') or '').split(';'):
+                i = cookie.find('=')
+                if i >= 0:
+                    self._cookies[cookie[:i].strip()] = cookie[i + 1:].strip()
+                elif cookie.strip():
+                    self._cookies[cookie.strip()] = ''
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, value):
+        self._cookies = value
 
     @staticmethod
     def _parse_urlencoded(text):
@@ -101,6 +115,37 @@ class Request:
                 raise RequestError(400, 'Bad URL encoding')
         return args
 
+    # The lines of a request head without their line ends, the request line
+    # first; None when the stream ends before a request starts.
+    @staticmethod
+    async def _read_head(stream):
+        buf, start = stream.buf, stream.pos
+        end = buf.find(b'\r\n\r\n', start)
+        if end >= 0:  # the usual case: the whole head is already buffered
+            stream.pos = end + 4
+            return buf[start:end].split(b'\r\n')
+        cls = Request
+        lines = []
+        total = 0
+        status = 414
+        while True:
+            line = await stream.readline(cls.max_readline, status)
+            if not line and not lines:
+                return None
+            if not line or line[-1] != 0x0a:
+                raise RequestError(400, 'Incomplete request head')
+            line = line[:-2] if line[-2:] == b'\r\n' else line[:-1]
+            if not line:
+                if lines:
+                    return lines
+                continue  # empty lines before a request line are ignored
+            lines.append(line)
+            status = 431
+            total += len(line)
+            if len(lines) > cls.max_header_count + 1 or \
+                    total > cls.max_header_bytes + cls.max_readline:
+                raise RequestError(431, 'Request header fields too large')
+
     # Reads one request (head, and a small body) from a client stream;
     # None when the client closed the connection before sending anything.
     @staticmethod
@@ -111,25 +156,24 @@ class Request:
         else:
             stream = ConnectionStream(client_reader)
         cls = Request
-        line = await stream.readline(cls.max_readline, 414)
-        if not line:
+        lines = await cls._read_head(stream)
+        if lines is None:
             return None
-        method, url, http_version = parse_request_line(line)
+        max_readline = cls.max_readline
+        if len(lines[0]) > max_readline:
+            raise RequestError(414, 'Request line too long')
+        method, url, http_version = parse_request_line(lines[0])
+        if len(lines) > cls.max_header_count + 1:
+            raise RequestError(431, 'Too many header fields')
         headers = NoCaseDict()
-        count = 0
         total = 0
-        while True:
-            line = await stream.readline(cls.max_readline, 431)
-            if line == b'\r\n' or line == b'\n':
-                break
-            if not line or line[-1] != 0x0a:
-                raise RequestError(400, 'Incomplete request head')
+        for i in range(1, len(lines)):
+            line = lines[i]
+            total += len(line)
+            if len(line) > max_readline or total > cls.max_header_bytes:
+                raise RequestError(431, 'Request header fields too large')
             if line[0] == 0x20 or line[0] == 0x09:
                 raise RequestError(400, 'Obsolete line folding')
-            count += 1
-            total += len(line)
-            if count > cls.max_header_count or total > cls.max_header_bytes:
-                raise RequestError(431, 'Request header fields too large')
             add_header(headers, line)
         content_length, chunked = body_framing(headers, http_version)
         req = cls(app, client_addr, method, url, http_version, headers,

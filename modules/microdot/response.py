@@ -1,14 +1,16 @@
 # The Response object: what a handler returns, made ready to be sent.
 import json
-import os
 
-from microdot.protocol import HTTPException, RequestError, response_head, \
+from microdot.protocol import RequestError, response_head, \
     unsafe_header_value
 from microdot.structures import NoCaseDict
 
 
-def iscoroutine(obj):
-    return hasattr(obj, 'send') and hasattr(obj, 'throw')
+try:  # CPython tells coroutines from generators
+    from inspect import iscoroutine
+except ImportError:  # MicroPython: a coroutine is a generator
+    def iscoroutine(obj):
+        return hasattr(obj, 'send') and hasattr(obj, 'throw')
 
 
 # Writes to an asyncio writer, an async test stream or a plain file.
@@ -142,12 +144,15 @@ class Response:
     def header_items(self):
         items = []
         for name, value in self.headers.items():
-            values = value if isinstance(value, list) else (value,)
-            for value in values:
-                value = str(value)
-                if unsafe_header_value(value) or unsafe_header_value(name):
-                    raise RequestError(400, 'Invalid header value')
-                items.append((name, value))
+            if isinstance(value, list):
+                for v in value:
+                    items.append((name, str(v)))
+            else:
+                items.append((name, value if isinstance(value, str)
+                              else str(value)))
+        for name, value in items:
+            if unsafe_header_value(value) or unsafe_header_value(name):
+                raise RequestError(400, 'Invalid header value')
         return items
 
     def body_iter(self):
@@ -211,57 +216,11 @@ class Response:
             raise RequestError(400, 'Invalid redirect location')
         return cls(status_code=status_code, headers={'Location': location})
 
+    # Loaded on first use, so apps that serve no files don't pay for it.
     @classmethod
-    def send_file(cls, filename, status_code=200, content_type=None,
-                  stream=None, max_age=None, compressed=False,
-                  file_extension='', root=None):
-        if stream is None:
-            filename = _safe_path(filename, root)
-            try:
-                stat = os.stat(filename)
-                if stat[0] & 0o170000 != 0o100000:  # not a regular file
-                    raise OSError(2)
-                stream = open(filename, 'rb')
-            except OSError:
-                raise HTTPException(404, 'Not found')
-        else:
-            stat = None
-        if content_type is None:
-            name = filename
-            if compressed and name.endswith('.gz'):
-                name = name[:-3]
-            ext = file_extension or name[name.rfind('.') + 1:]
-            content_type = cls.types_map.get(ext.lstrip('.').lower(),
-                                             'application/octet-stream')
-        headers = {'Content-Type': content_type}
-        if stat is not None:
-            headers['Content-Length'] = str(stat[6])
-            headers['ETag'] = '"%x-%x"' % (int(stat[8]), stat[6])
-        if max_age is None:
-            max_age = cls.default_send_file_max_age
-        if max_age is not None:
-            headers['Cache-Control'] = 'max-age=' + str(max_age)
-        if compressed:
-            headers['Content-Encoding'] = compressed \
-                if isinstance(compressed, str) else 'gzip'
-        return cls(body=stream, status_code=status_code, headers=headers)
-
-
-# filename checked for NUL and, with a root, kept inside that directory.
-def _safe_path(filename, root):
-    if '\0' in filename:
-        raise HTTPException(404, 'Not found')
-    if root is None:
-        return filename
-    parts = []
-    for part in filename.replace('\\', '/').split('/'):
-        if part == '..' or ':' in part:
-            raise HTTPException(404, 'Not found')
-        if part and part != '.':
-            parts.append(part)
-    if not parts:
-        raise HTTPException(404, 'Not found')
-    return root.rstrip('/') + '/' + '/'.join(parts)
+    def send_file(cls, filename, *args, **kwargs):
+        from microdot.files import file_response
+        return file_response(cls, filename, *args, **kwargs)
 
 
 Response.already_handled = Response()

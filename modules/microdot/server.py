@@ -10,7 +10,7 @@
 # dropped to make room, so idle floods can't lock normal clients out.
 import asyncio
 
-from microdot.protocol import REASONS, RequestError, response_head
+from microdot.protocol import reason_phrase, RequestError, response_head
 from microdot.request import Request
 from microdot.response import Response
 from microdot.streams import ConnectionStream
@@ -225,13 +225,14 @@ class Server:
         elif req.http_version == '1.0':
             headers.append(('Connection', 'keep-alive'))
         head = response_head('1.1', status,
-                             res.reason or REASONS.get(status, 'N/A'), headers)
+                             res.reason or reason_phrase(status), headers)
+        if isinstance(res.body, bytes):
+            await self._send(conn, writer, head if no_body else head + res.body)
+            return keep_alive
         it = res.body_iter()
         try:
             if no_body:
                 await self._send(conn, writer, head)
-            elif isinstance(res.body, bytes):
-                await self._send(conn, writer, head + res.body)
             else:
                 await self._send(conn, writer, head)
                 async for chunk in it:
@@ -260,7 +261,7 @@ class Server:
 
 def _error_bytes(status, reason):
     body = reason.encode()
-    return response_head('1.1', status, REASONS.get(status, 'N/A'), (
+    return response_head('1.1', status, reason_phrase(status), (
         ('Content-Type', 'text/plain; charset=UTF-8'),
         ('Content-Length', str(len(body))),
         ('Connection', 'close'))) + body

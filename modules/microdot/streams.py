@@ -139,3 +139,20 @@ class BodyStream(BufferedStream):
             if limit < 0:
                 return False
         return True
+
+
+# An in-memory stream with the reading API of a request stream.
+class AsyncBytesIO(BufferedStream):
+    def __init__(self, data):
+        super().__init__()
+        self.buf = data
+
+    @property
+    def data(self):
+        return self.buf
+
+    async def awrite(self, data):
+        self.buf += data
+
+    async def aclose(self):
+        pass

@@ -1,5 +1,4 @@
 # Plain data structures and URL encoding shared by every layer.
-# Nothing here does I/O except AsyncBytesIO, an in-memory async stream.
 
 
 # A dict whose keys may hold several values: d[k] gives the first, getlist(k) all.
@@ -35,18 +34,6 @@ class MultiDict(dict):
             values = [type(v) for v in values]
         return list(values)
 
-    def values(self):
-        return [v[0] for v in super().values()]
-
-    def items(self):
-        return [(k, v[0]) for k, v in super().items()]
-
-    def __iter__(self):
-        return iter(super().keys())
-
-    def __repr__(self):
-        return 'MultiDict(%r)' % dict(super().items())
-
 
 # A dict with case-insensitive string keys that remembers each key's spelling.
 class NoCaseDict(dict):
@@ -55,11 +42,6 @@ class NoCaseDict(dict):
         self.keymap = {}
         if initial_dict:
             self.update(initial_dict)
-
-    def _key(self, key):
-        if isinstance(key, str):
-            return self.keymap.get(key.lower(), key)
-        return key
 
     def __setitem__(self, key, value):
         lower = key.lower()
@@ -70,19 +52,16 @@ class NoCaseDict(dict):
         super().__setitem__(key, value)
 
     def __getitem__(self, key):
-        return super().__getitem__(self._key(key))
+        return super().__getitem__(self.keymap.get(key.lower(), key))
 
     def __delitem__(self, key):
-        key = self._key(key)
-        super().__delitem__(key)
-        del self.keymap[key.lower()]
+        super().__delitem__(self.keymap.pop(key.lower(), key))
 
     def __contains__(self, key):
-        return isinstance(key, str) and key.lower() in self.keymap
+        return key.lower() in self.keymap
 
     def get(self, key, default=None):
-        key = self._key(key)
-        return super().get(key, default)
+        return super().get(self.keymap.get(key.lower(), key), default)
 
     def setdefault(self, key, default=None):
         if key not in self:
@@ -101,13 +80,6 @@ class NoCaseDict(dict):
                 self[key] = value
         for key, value in kwargs.items():
             self[key] = value
-
-    def copy(self):
-        return NoCaseDict(self)
-
-    def clear(self):
-        super().clear()
-        self.keymap.clear()
 
 
 _HEX = b'0123456789abcdefABCDEF'
@@ -153,35 +125,3 @@ def urldecode_bytes(s, plus=True):
 # Decodes a URL-encoded str or bytes to str (invalid UTF-8 raises ValueError).
 def urldecode(s, plus=True):
     return urldecode_bytes(s, plus).decode()
-
-
-# An in-memory stream with the async reading API of a request stream.
-class AsyncBytesIO:
-    def __init__(self, data):
-        self.data = data
-        self.pos = 0
-
-    async def read(self, n=-1):
-        start = self.pos
-        if n < 0:
-            self.pos = len(self.data)
-        else:
-            self.pos = min(start + n, len(self.data))
-        return self.data[start:self.pos]
-
-    async def readexactly(self, n):
-        return await self.read(n)
-
-    async def readline(self):
-        return await self.readuntil(b'\n')
-
-    async def readuntil(self, separator=b'\n'):
-        i = self.data.find(separator, self.pos)
-        end = len(self.data) if i < 0 else i + len(separator)
-        return await self.read(end - self.pos)
-
-    async def awrite(self, data):
-        self.data += data
-
-    async def aclose(self):
-        pass

@@ -4,7 +4,8 @@ import json
 from microdot.protocol import RequestError
 from microdot.request import Request
 from microdot.response import Response
-from microdot.structures import AsyncBytesIO, NoCaseDict
+from microdot.streams import AsyncBytesIO
+from microdot.structures import NoCaseDict
 
 
 class TestResponse:
