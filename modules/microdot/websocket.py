@@ -166,31 +166,32 @@ class FrameParser:
         return 2 + (2 if n == 126 else 8 if n == 127 else 0) + \
             (4 if b1 & 0x80 else 0)
 
-    def _error(self, reason, code=1002):
+    def _error(self, code=1002):
         self.buf = b''
-        raise WebSocketError(reason, code)
+        raise WebSocketError('Message too big' if code == 1009
+                             else 'Protocol error', code)
 
     # Checks the first two bytes of a frame, as soon as they are here.
     def _check_start(self, b0, b1):
         op = b0 & 0x0f
         if b0 & 0x70:
-            self._error('Reserved bits set')
+            self._error()  # reserved bits set
         if bool(b1 & 0x80) != self.masked:
-            self._error('Frame masked wrongly')
+            self._error()  # masked wrongly
         if op >= CLOSE:
             if op > PONG:
-                self._error('Unknown opcode')
+                self._error()  # unknown opcode
             if not b0 & 0x80:
-                self._error('Fragmented control frame')
+                self._error()  # fragmented control frame
             if b1 & 0x7f > 125:
-                self._error('Control frame too long')
+                self._error()  # control frame too long
         elif op == CONT:
             if self.opcode is None:
-                self._error('Continuation without a message')
+                self._error()  # continuation of nothing
         elif op > BINARY:
-            self._error('Unknown opcode')
+            self._error()  # unknown opcode
         elif self.opcode is not None:
-            self._error('New message inside a fragmented one')
+            self._error()  # new message in a fragmented one
 
     def _parse_head(self):
         buf = self.buf
@@ -206,15 +207,15 @@ class FrameParser:
         if n == 126:
             n = (buf[2] << 8) | buf[3]
             if n < 126:
-                self._error('Length not minimal')
+                self._error()  # length not in its shortest form
         elif n == 127:
             n = int.from_bytes(buf[2:10], 'big')
             if n >> 63 or n < 65536:
-                self._error('Bad length')
+                self._error()  # bad length
         op = b0 & 0x0f
         limit = self.max_message_length
         if op < CLOSE and limit and self.size + n > limit:
-            self._error('Message too big', 1009)
+            self._error(1009)
         self.head = (b0 & 0x80, op, buf[hlen - 4:hlen] if b1 & 0x80 else None,
                      n)
         self.buf = buf[hlen:]
@@ -260,10 +261,10 @@ class FrameParser:
         if not payload:
             return None, ''
         if len(payload) == 1:
-            self._error('Bad close frame')
+            self._error()  # a close payload of one byte
         code = (payload[0] << 8) | payload[1]
         if not valid_close_code(code):
-            self._error('Bad close code')
+            self._error()  # a close code not allowed on the wire
         return code, decode_utf8(payload[2:])
 
 
