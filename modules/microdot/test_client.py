@@ -4,7 +4,7 @@ import json
 from microdot.protocol import RequestError
 from microdot.request import Request
 from microdot.response import Response
-from microdot.streams import AsyncBytesIO
+from microdot.streams import AsyncBytesIO, BufferedStream
 from microdot.structures import NoCaseDict
 
 
@@ -42,6 +42,43 @@ class TestResponse:
         if not ctype.split(';')[0].strip().endswith('json'):
             return None
         return json.loads(self.body.decode())
+
+    # The events of a text/event-stream body: dicts with 'data' (a dict or
+    # list when it holds a JSON object or array, else str) and, when sent,
+    # 'event', 'event_id' and 'retry' (seconds); comments are left out.
+    @property
+    def events(self):
+        if not self.headers.get('Content-Type', '').startswith(
+                'text/event-stream'):
+            return None
+        events = []
+        event = {}
+        data = None
+        for line in self.body.decode().replace('\r\n', '\n').split('\n'):
+            if not line:
+                if data is not None:
+                    if data[:1] in ('{', '['):
+                        try:
+                            data = json.loads(data)
+                        except ValueError:
+                            pass
+                    event['data'] = data
+                    events.append(event)
+                event = {}
+                data = None
+                continue
+            name, _, value = line.partition(':')
+            if value[:1] == ' ':
+                value = value[1:]
+            if name == 'data':
+                data = value if data is None else data + '\n' + value
+            elif name == 'event':
+                event['event'] = value
+            elif name == 'id':
+                event['event_id'] = value
+            elif name == 'retry':
+                event['retry'] = int(value) / 1000
+        return events
 
 
 class TestClient:
@@ -132,6 +169,40 @@ class TestClient:
     async def options(self, path, headers=None):
         return await self.request('OPTIONS', path, headers=headers)
 
+    # Opens a WebSocket on path and talks to it with client: a generator
+    # (sync, or async on CPython), or a function returning one, that yields
+    # the messages to send; each yield returns the next message the server
+    # sent (None if it sent none). When it ends, the client closes (1000).
+    # Returns a TestResponse: 101 after an upgrade, else the error answer.
+    async def websocket(self, path, client, headers=None):
+        headers = NoCaseDict(headers)
+        for name, value in (('Upgrade', 'websocket'),
+                            ('Connection', 'Upgrade'),
+                            ('Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='),
+                            ('Sec-WebSocket-Version', '13')):
+            headers.setdefault(name, value)
+        if callable(client) and not hasattr(client, 'send') and \
+                not hasattr(client, 'asend'):
+            client = client()
+        peer = _WebSocketPeer(self._request_bytes('GET', path, headers, None),
+                              client)
+        try:
+            req = await Request.create(self.app, peer, peer,
+                                       ('127.0.0.1', 1234), self.scheme)
+            res = await self.app.dispatch_request(req)
+        finally:
+            await peer.stop()
+        if res is not Response.already_handled:
+            response = await TestResponse.create(res)
+            self._update_cookies(response.headers.get('Set-Cookie'))
+            return response
+        head = NoCaseDict()
+        for line in peer.head.decode().split('\r\n')[1:]:
+            name, _, value = line.partition(':')
+            if name:
+                head[name] = value.strip()
+        return TestResponse(101, 'Switching Protocols', head, b'')
+
 
 # Percent-encodes bytes a request line can't carry (spaces, controls, UTF-8).
 def _quote_target(path):
@@ -142,3 +213,88 @@ def _quote_target(path):
         else:
             out.append(chr(byte))
     return ''.join(out)
+
+
+# Both ends of the connection a WebSocket route sees under TestClient: the
+# server reads the request, then the client's frames (_more); what it writes
+# (write) is the 101 head, then frames whose messages go to the client.
+class _WebSocketPeer(BufferedStream):
+    def __init__(self, raw, client):
+        super().__init__()
+        from microdot import websocket
+        self.ws = websocket
+        self.buf = raw
+        self.client = client
+        self.started = False
+        self.out = b''
+        self.head = None
+        self.parser = websocket.FrameParser(0, masked=False)
+        self.received = []
+        self.server_close = None  # (code, reason) once the server closed
+        self.close_sent = False
+
+    def write(self, data):
+        self.out += data
+        if self.head is None:
+            i = self.out.find(b'\r\n\r\n')
+            if i < 0:
+                return
+            self.head, self.out = self.out[:i], self.out[i + 4:]
+        self.parser.feed(self.out)
+        self.out = b''
+        while True:
+            event = self.parser.next_event()
+            if event is None:
+                return
+            if event[0] < self.ws.CLOSE:
+                self.received.append(event[1])
+            elif event[0] == self.ws.CLOSE:
+                self.server_close = event[1]
+
+    async def drain(self):
+        pass
+
+    def _frame(self, opcode, payload):
+        return self.ws.encode_frame(opcode, payload, mask=b'\x1d\x2a\x3b\x4c')
+
+    async def _more(self):
+        if self.close_sent:
+            return b''
+        if self.client is not None and self.server_close is None:
+            reply = None
+            if self.started and self.received:
+                reply = self.received.pop(0)
+            self.started = True
+            try:
+                if hasattr(self.client, 'asend'):
+                    message = await self.client.asend(reply)
+                else:
+                    message = self.client.send(reply)
+            except (StopIteration, StopAsyncIteration):
+                self.client = None
+            else:
+                if isinstance(message, str):
+                    return self._frame(self.ws.TEXT, message.encode())
+                return self._frame(self.ws.BINARY, message)
+        self.close_sent = True
+        code = self.server_close[0] if self.server_close else 1000
+        return self._frame(self.ws.CLOSE, self.ws.close_payload(code))
+
+    # Hands the client what the server sent last; what it yields then can't
+    # be sent any more.
+    async def stop(self):
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                while self.started and self.received:
+                    reply = self.received.pop(0)
+                    if hasattr(client, 'asend'):
+                        await client.asend(reply)
+                    else:
+                        client.send(reply)
+            except (StopIteration, StopAsyncIteration):
+                return
+            if hasattr(client, 'aclose'):
+                await client.aclose()
+            else:
+                client.close()

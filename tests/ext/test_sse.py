@@ -206,3 +206,31 @@ class TestSSE(unittest.TestCase):
     def test_default_settings(self):
         self.assertEqual(SSE.heartbeat, 15)
         self.assertEqual(SSE.max_pending, 16)
+
+
+class TestEventsInTestClient(unittest.TestCase):
+    def test_events_parsed(self):
+        app = Microdot()
+
+        @app.route('/events')
+        @with_sse
+        async def events(request, sse):
+            await sse.send('plain')
+            await sse.send({'n': 1}, event='json', event_id=7)
+            await sse.send('a\nb', retry=2.5)
+            await sse.send('ignored', comment=True)
+            await sse.send('[not json')
+
+        @app.route('/text')
+        async def text(request):
+            return 'data: no\n\n'
+
+        client = TestClient(app)
+        res = run(client.get('/events'))
+        self.assertEqual(res.events, [
+            {'data': 'plain'},
+            {'data': {'n': 1}, 'event': 'json', 'event_id': '7'},
+            {'data': 'a\nb', 'retry': 2.5},
+            {'data': '[not json'},
+        ])
+        self.assertIsNone(run(client.get('/text')).events)

@@ -482,3 +482,65 @@ class TestWebSocket(unittest.TestCase):
         self.assertEqual(server_events(b'\r\n\r\n' + writer.data)[1], [
             (TEXT, 'text'), (BINARY, b'bin'), (TEXT, 'bin as text'),
             (PING, b''), (BINARY, b'x' * 70000)])
+
+
+class TestTestClient(unittest.TestCase):
+    def setUp(self):
+        from microdot import Microdot
+        from microdot.test_client import TestClient
+        app = Microdot()
+        self.ended = []
+
+        @app.route('/echo')
+        @with_websocket
+        async def echo(request, ws):
+            try:
+                while True:
+                    data = await ws.receive()
+                    await ws.send(data)
+            except WebSocketError as exc:
+                self.ended.append(exc.code)
+                raise
+
+        @app.route('/greet/<name>')
+        @with_websocket
+        async def greet(request, ws, name):
+            await ws.send('hi ' + name)
+            await ws.send('reply to ' + await ws.receive())
+
+        self.client = TestClient(app)
+
+    def test_echo_with_a_generator(self):
+        replies = []
+
+        def talk():
+            replies.append((yield 'hello'))
+            replies.append((yield b'\x00\x01'))
+            replies.append((yield ''))
+
+        res = run(self.client.websocket('/echo', talk))
+        self.assertEqual(res.status_code, 101)
+        self.assertEqual(res.headers['Upgrade'], 'websocket')
+        self.assertEqual(replies, ['hello', b'\x00\x01', ''])
+        self.assertEqual(self.ended, [1000])
+
+    def test_server_speaks_first_and_closes(self):
+        replies = []
+
+        def talk():
+            replies.append((yield 'bob'))
+            replies.append((yield 'never answered'))
+
+        res = run(self.client.websocket('/greet/ann', talk()))
+        self.assertEqual(res.status_code, 101)
+        self.assertEqual(replies, ['hi ann', 'reply to bob'])
+
+    def test_not_a_websocket_route(self):
+        def talk():
+            yield 'x'
+
+        res = run(self.client.websocket('/missing', talk))
+        self.assertEqual(res.status_code, 404)
+        res = run(self.client.websocket('/echo', talk, headers={
+            'Sec-WebSocket-Key': 'bad'}))
+        self.assertEqual(res.status_code, 400)
