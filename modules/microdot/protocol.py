@@ -7,6 +7,7 @@
 # refusal is a RequestError carrying the status to answer with, so the caller
 # can send a short error and close. On the way out, response_head() turns a
 # status and header pairs into the bytes of a response head.
+from microdot.structures import NoCaseDict
 
 
 # A request the server refuses; status_code says which answer to give.
@@ -81,32 +82,38 @@ def _origin_form(target, method):
     raise RequestError(400, 'Bad request target')
 
 
-# Parses one header line into headers (a NoCaseDict), merging repeats.
-def add_header(headers, line):
-    i = line.find(b':')
-    # no space, control or non-ASCII byte in a name: blocks smuggling tricks
-    if i <= 0 or min(line[:i]) < 0x21 or max(line[:i]) > 0x7e:
-        raise RequestError(400, 'Malformed header')
-    value = line[i + 1:].strip(b' \t\r\n')
-    if b'\r' in value or b'\n' in value or b'\0' in value:
-        raise RequestError(400, 'Malformed header')
-    try:
-        name = line[:i].decode()
-        value = value.decode()
-    except UnicodeError:
-        raise RequestError(400, 'Malformed header')
-    old = headers.get(name)
-    if old is None:
-        headers[name] = value
-        return
-    lower = name.lower()
-    if lower == 'content-length' or lower == 'host':
-        if old != value:
-            raise RequestError(400, 'Conflicting ' + name)
-    elif lower == 'cookie':
-        headers[name] = old + '; ' + value
-    else:
-        headers[name] = old + ', ' + value
+# Parses header lines (bytes, line ends removed) into a NoCaseDict; repeated
+# fields are merged, conflicting Content-Length or Host values refused.
+def parse_headers(lines, first=0):
+    fields = {}  # name as sent -> value
+    names = {}  # lower-case name -> name as sent
+    for i in range(first, len(lines)):
+        try:
+            line = lines[i].decode()
+        except UnicodeError:
+            raise RequestError(400, 'Malformed header')
+        j = line.find(':')
+        name = line[:j]
+        # no space, control or non-ASCII char in a name: blocks smuggling
+        # tricks and obsolete line folding alike
+        if j <= 0 or min(name) < '!' or max(name) > '~' or '\r' in line or \
+                '\0' in line or '\n' in line:
+            raise RequestError(400, 'Malformed header')
+        value = line[j + 1:].strip(' \t')
+        lower = name.lower()
+        old_name = names.get(lower)
+        if old_name is None:
+            names[lower] = name
+            fields[name] = value
+            continue
+        old = fields[old_name]
+        if lower == 'content-length' or lower == 'host':
+            if old != value:
+                raise RequestError(400, 'Conflicting ' + name)
+        else:
+            fields[old_name] = old + ('; ' if lower == 'cookie' else ', ') + \
+                value
+    return NoCaseDict.adopt(fields, names)
 
 
 # Says how a request body is delimited: (content_length, chunked).

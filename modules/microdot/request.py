@@ -1,12 +1,12 @@
 # The Request object, and reading one request head from a stream.
 import json
 
-from microdot.protocol import RequestError, add_header, body_framing, \
+from microdot.protocol import RequestError, body_framing, parse_headers, \
     parse_request_line
 from microdot.response import send_bytes
 from microdot.streams import AsyncBytesIO, BufferedStream, BodyStream, \
     ConnectionStream
-from microdot.structures import MultiDict, NoCaseDict, urldecode
+from microdot.structures import MultiDict, urldecode
 
 
 # Bytes already read from the start of a body, then the rest of its stream.
@@ -165,16 +165,12 @@ class Request:
         method, url, http_version = parse_request_line(lines[0])
         if len(lines) > cls.max_header_count + 1:
             raise RequestError(431, 'Too many header fields')
-        headers = NoCaseDict()
         total = 0
         for i in range(1, len(lines)):
-            line = lines[i]
-            total += len(line)
-            if len(line) > max_readline or total > cls.max_header_bytes:
+            total += len(lines[i])
+            if len(lines[i]) > max_readline or total > cls.max_header_bytes:
                 raise RequestError(431, 'Request header fields too large')
-            if line[0] == 0x20 or line[0] == 0x09:
-                raise RequestError(400, 'Obsolete line folding')
-            add_header(headers, line)
+        headers = parse_headers(lines, 1)
         content_length, chunked = body_framing(headers, http_version)
         req = cls(app, client_addr, method, url, http_version, headers,
                   sock=(stream, client_writer), scheme=scheme)

@@ -140,7 +140,8 @@ class Response:
                 ctype += '; charset=UTF-8'
             headers['Content-Type'] = ctype
 
-    # The headers as (name, value) strs, Set-Cookie lists expanded.
+    # The headers as (name, value) strs, Set-Cookie lists expanded; a value
+    # that could split the response (CR, LF, NUL) raises RequestError(400).
     def header_items(self):
         items = []
         for name, value in self.headers.items():
@@ -150,9 +151,9 @@ class Response:
             else:
                 items.append((name, value if isinstance(value, str)
                               else str(value)))
-        for name, value in items:
-            if unsafe_header_value(value) or unsafe_header_value(name):
-                raise RequestError(400, 'Invalid header value')
+        text = ''.join([name + value for name, value in items])
+        if '\r' in text or '\n' in text or '\0' in text:
+            raise RequestError(400, 'Invalid header value')
         return items
 
     def body_iter(self):

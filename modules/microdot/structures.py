@@ -43,6 +43,15 @@ class NoCaseDict(dict):
         if initial_dict:
             self.update(initial_dict)
 
+    # A NoCaseDict over a plain dict and its lower-case key map, built in
+    # bulk by the request parser.
+    @staticmethod
+    def adopt(fields, keymap):
+        d = NoCaseDict()
+        super(NoCaseDict, d).update(fields)
+        d.keymap = keymap
+        return d
+
     def __setitem__(self, key, value):
         lower = key.lower()
         old = self.keymap.get(lower)

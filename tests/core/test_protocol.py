@@ -1,8 +1,8 @@
 import unittest
 
 from microdot import NoCaseDict
-from microdot.protocol import RequestError, add_header, body_framing, \
-    parse_chunk_size, parse_request_line, response_head
+from microdot.protocol import RequestError, body_framing, \
+    parse_chunk_size, parse_headers, parse_request_line, response_head
 
 
 class TestRequestLine(unittest.TestCase):
@@ -42,28 +42,27 @@ class TestRequestLine(unittest.TestCase):
 
 class TestHeaders(unittest.TestCase):
     def test_parse_and_merge(self):
-        h = NoCaseDict()
-        add_header(h, b'Accept: a\r\n')
-        add_header(h, b'accept:  b \r\n')
-        add_header(h, b'Cookie: x=1\r\n')
-        add_header(h, b'Cookie: y=2\r\n')
+        h = parse_headers([b'Accept: a', b'accept:  b ', b'Cookie: x=1',
+                           b'Cookie: y=2', b'X-Empty:'])
         self.assertEqual(h['Accept'], 'a, b')
         self.assertEqual(h['cookie'], 'x=1; y=2')
+        self.assertEqual(h['x-empty'], '')
+        self.assertEqual(sorted(h.keys()), ['Accept', 'Cookie', 'X-Empty'])
 
     def test_refused(self):
-        for line in (b'NoColon\r\n', b': empty\r\n', b'Bad Name: x\r\n',
-                     b'Name : x\r\n', b'X: a\rb\r\n', b'X: a\x00\r\n',
-                     b'X\xff: y\r\n', b'X: \xff\xfe\r\n'):
+        for line in (b'NoColon', b': empty', b'Bad Name: x', b'Name : x',
+                     b' folded: x', b'X: a\rb', b'X: a\x00', b'X: a\nb',
+                     b'X\xff: y', b'X: \xff\xfe'):
             with self.assertRaises(RequestError):
-                add_header(NoCaseDict(), line)
+                parse_headers([line])
 
     def test_duplicate_content_length(self):
-        h = NoCaseDict()
-        add_header(h, b'Content-Length: 5\r\n')
-        add_header(h, b'Content-Length: 5\r\n')
+        h = parse_headers([b'Content-Length: 5', b'content-length: 5'])
         self.assertEqual(h['Content-Length'], '5')
         with self.assertRaises(RequestError):
-            add_header(h, b'Content-Length: 6\r\n')
+            parse_headers([b'Content-Length: 5', b'Content-Length: 6'])
+        with self.assertRaises(RequestError):
+            parse_headers([b'Host: a', b'Host: b'])
 
 
 class TestFraming(unittest.TestCase):
