@@ -3,7 +3,7 @@
 #
 # Theory of operation: a frontend feeds the request line and the header lines
 # it has read (each already bounded in length) to parse_request_line() and
-# add_header(); body_framing() then says how the body is delimited. Every
+# parse_headers(); body_framing() then says how the body is delimited. Every
 # refusal is a RequestError carrying the status to answer with, so the caller
 # can send a short error and close. On the way out, response_head() turns a
 # status and header pairs into the bytes of a response head.

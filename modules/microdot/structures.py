@@ -34,6 +34,13 @@ class MultiDict(dict):
             values = [type(v) for v in values]
         return list(values)
 
+    # values() and items() give each key's first value, like d[key].
+    def values(self):
+        return [v[0] for v in super().values()]
+
+    def items(self):
+        return [(k, v[0]) for k, v in super().items()]
+
 
 # A dict with case-insensitive string keys that remembers each key's spelling.
 class NoCaseDict(dict):
