@@ -1,0 +1,314 @@
+"""Run the test application (apps/server_app.py) in a subprocess on CPython or
+MicroPython and talk raw HTTP/1.x to it over sockets on 127.0.0.1.
+
+Every wait here is bounded: connecting, reading a response, waiting for a
+close and stopping the process all take a timeout.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+APP = HERE / 'apps' / 'server_app.py'
+INTERPRETERS = ('cpython', 'micropython')
+SECRET = b'TOP-SECRET-CONTENT'  # beside the served root, never served
+PUBLIC = b'public file content\n'
+
+
+def interpreter_path(name):
+    """The executable for an interpreter name, or None when it is missing."""
+    if name == 'cpython':
+        return sys.executable
+    path = os.environ.get('MICROPYTHON') or str(REPO / '.venv' / 'bin' /
+                                                'micropython')
+    if os.path.isfile(path) and os.access(path, os.X_OK):
+        return path
+    return None
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class Closed(Exception):
+    """The server closed the connection before a whole response arrived."""
+
+
+class HTTPResponse:
+    def __init__(self, version, status, reason, headers, body, chunked):
+        self.version = version
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # [(name, value)] in order
+        self.body = body
+        self.chunked = chunked  # the body came with chunked framing
+
+    def header(self, name, default=None):
+        name = name.lower()
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return default
+
+    def __repr__(self):
+        return '<HTTPResponse {} {} {!r} {!r}>'.format(
+            self.version, self.status, self.headers, self.body[:200])
+
+
+class Client:
+    """One raw TCP connection to the server with a read buffer."""
+
+    def __init__(self, port, timeout=5.0, rcvbuf=None):
+        self.sock = socket.socket()
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        self.sock.connect(('127.0.0.1', port))
+        self.buf = b''
+        self.eof = False
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # Reads more bytes into buf before deadline; False at end of stream.
+    def _recv(self, deadline):
+        if self.eof:
+            return False
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError('no data in time; buffered: {!r}'.format(
+                self.buf[:300]))
+        self.sock.settimeout(remaining)
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            raise TimeoutError('no data in time; buffered: {!r}'.format(
+                self.buf[:300]))
+        except (ConnectionResetError, BrokenPipeError):
+            data = b''
+        if not data:
+            self.eof = True
+            return False
+        self.buf += data
+        return True
+
+    def _read_until(self, sep, deadline):
+        while True:
+            i = self.buf.find(sep)
+            if i >= 0:
+                data, self.buf = self.buf[:i + len(sep)], self.buf[i + len(sep):]
+                return data
+            if not self._recv(deadline):
+                raise Closed('closed; buffered: {!r}'.format(self.buf[:300]))
+
+    def _read_exactly(self, n, deadline):
+        while len(self.buf) < n:
+            if not self._recv(deadline):
+                raise Closed('closed after {} of {} bytes'.format(
+                    len(self.buf), n))
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def _read_to_close(self, deadline):
+        while self._recv(deadline):
+            pass
+        data, self.buf = self.buf, b''
+        return data
+
+    def read_response(self, timeout=5.0, head=False):
+        """Reads one response; head=True for the answer to a HEAD."""
+        deadline = time.monotonic() + timeout
+        raw = self._read_until(b'\r\n\r\n', deadline)
+        lines = raw[:-4].decode('latin-1').split('\r\n')
+        version, _, rest = lines[0].partition(' ')
+        status, _, reason = rest.partition(' ')
+        headers = []
+        for line in lines[1:]:
+            name, _, value = line.partition(':')
+            headers.append((name, value.strip()))
+        res = HTTPResponse(version, int(status), reason, headers, b'', False)
+        status = res.status
+        te = (res.header('Transfer-Encoding') or '').lower()
+        length = res.header('Content-Length')
+        if head or status < 200 or status in (204, 304):
+            return res
+        if te:
+            assert te == 'chunked', res
+            res.chunked = True
+            chunks = []
+            while True:
+                size = int(self._read_until(b'\r\n', deadline)
+                           .split(b';')[0], 16)
+                if size == 0:
+                    while self._read_until(b'\r\n', deadline) != b'\r\n':
+                        pass
+                    break
+                chunks.append(self._read_exactly(size, deadline))
+                assert self._read_exactly(2, deadline) == b'\r\n'
+            res.body = b''.join(chunks)
+        elif length is not None:
+            res.body = self._read_exactly(int(length), deadline)
+        else:
+            res.body = self._read_to_close(deadline)
+        return res
+
+    def wait_closed(self, timeout=3.0):
+        """Waits for the server to close; returns the bytes that came first.
+        Raises TimeoutError when the connection is still open at timeout."""
+        deadline = time.monotonic() + timeout
+        return self._read_to_close(deadline)
+
+    def is_open_for(self, seconds):
+        """True when the connection stays open (and silent) that long."""
+        try:
+            self.wait_closed(seconds)
+        except TimeoutError:
+            return True
+        return False
+
+
+def request_bytes(method='GET', path='/', headers=None, body=b'',
+                  version='HTTP/1.1', host=True):
+    lines = ['{} {} {}'.format(method, path, version)]
+    if host:
+        lines.append('Host: 127.0.0.1')
+    for name, value in (headers or ()):
+        lines.append('{}: {}'.format(name, value))
+    if body and not any(n.lower() in ('content-length', 'transfer-encoding')
+                        for n, _ in (headers or ())):
+        lines.append('Content-Length: {}'.format(len(body)))
+    return ('\r\n'.join(lines) + '\r\n\r\n').encode() + body
+
+
+def chunked(*parts):
+    """A chunked body made of the given byte strings."""
+    out = b''
+    for part in parts:
+        out += b'%x\r\n' % len(part) + part + b'\r\n'
+    return out + b'0\r\n\r\n'
+
+
+class ServerProcess:
+    """The test application running in a subprocess on one interpreter."""
+
+    def __init__(self, interpreter, workdir, settings=None, files_root=None):
+        self.interpreter = interpreter
+        self.executable = interpreter_path(interpreter)
+        self.workdir = Path(workdir)
+        self.settings = dict(settings or {})
+        self.files_root = files_root
+        self.proc = None
+        self.port = None
+        self.log_path = None
+        self._log_file = None
+        self.log_offset = 0  # log() starts here (see mark_log)
+
+    def start(self, timeout=10.0):
+        for attempt in range(3):
+            self.port = free_port()
+            self._spawn(attempt)
+            if self._wait_ready(timeout):
+                return self
+            self.stop()
+            log = self.log()
+            if 'Address already in use' not in log and \
+                    'EADDRINUSE' not in log and '98' not in log:
+                break
+        raise RuntimeError('{} server did not start:\n{}'.format(
+            self.interpreter, self.log()))
+
+    def _spawn(self, attempt):
+        env = dict(os.environ)
+        env['PORT'] = str(self.port)
+        env['PYTHONUNBUFFERED'] = '1'
+        if self.files_root:
+            env['FILES_ROOT'] = str(self.files_root)
+        for name, value in self.settings.items():
+            env[name.upper()] = str(value)
+        if self.interpreter == 'cpython':
+            env['PYTHONPATH'] = str(REPO / 'modules')
+        else:
+            env['MICROPYPATH'] = str(REPO / 'modules') + ':.frozen'
+        self.log_path = self.workdir / 'server-{}-{}.log'.format(
+            self.port, attempt)
+        self._log_file = open(self.log_path, 'wb')
+        self.proc = subprocess.Popen(
+            [self.executable, str(APP)], cwd=str(self.workdir), env=env,
+            stdin=subprocess.DEVNULL, stdout=self._log_file,
+            stderr=subprocess.STDOUT)
+
+    def _wait_ready(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                with socket.create_connection(('127.0.0.1', self.port),
+                                              timeout=0.5):
+                    return True
+            except OSError:
+                time.sleep(0.02)
+        return False
+
+    def _log_bytes(self):
+        if self.log_path is None or not self.log_path.exists():
+            return b''
+        return self.log_path.read_bytes()
+
+    def log(self):
+        """What the server printed (stdout and stderr) since mark_log()."""
+        return self._log_bytes()[self.log_offset:].decode('utf-8', 'replace')
+
+    def mark_log(self):
+        self.log_offset = len(self._log_bytes())
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(3)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(3)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    def connect(self, timeout=5.0, rcvbuf=None):
+        return Client(self.port, timeout, rcvbuf)
+
+    def request(self, raw, timeout=5.0, head=False):
+        """Sends raw bytes on a new connection and reads one response."""
+        with self.connect(timeout) as client:
+            client.send(raw)
+            return client.read_response(timeout, head=head)
+
+    def get(self, path='/', timeout=5.0):
+        return self.request(request_bytes('GET', path), timeout)
+
+    def assert_serves(self, timeout=5.0):
+        """A normal GET / on a new connection answers 200 'ok'."""
+        res = self.get('/', timeout)
+        assert (res.status, res.body) == (200, b'ok'), res
+        return res
