@@ -7,12 +7,14 @@ module holds the small translations both need: the request target, header encodi
 reason, and asking the hosting server to stop.
 """
 
+import multiprocessing
 import os
 import signal
+import sys
 import threading
 from urllib.parse import quote
 
-from microdot.protocol import RequestError, reason_phrase as standard_reason
+from microdot.protocol import HTTPException, RequestError, reason_phrase as standard_reason
 from microdot.response import Response
 
 # Connection-level headers a server manages itself; an application must not pass them on
@@ -107,6 +109,17 @@ def reason_phrase(response):
     return response.reason or standard_reason(response.status_code)
 
 
+class NoUpgrade:
+    """``request.sock`` where the connection cannot be taken over (an ASGI ``http`` scope, a
+    WSGI server without a raw socket): a WebSocket route answers 400 instead of failing."""
+
+    async def websocket_upgrade(self, request):
+        raise HTTPException(400, 'Bad WebSocket handshake')
+
+
+NO_UPGRADE = NoUpgrade()
+
+
 def error_response(exc):
     """The response for a request the adapter could not even build (bad header, short body)."""
     response = Response(exc.reason, exc.status_code)
@@ -124,7 +137,7 @@ class ShutdownSignal:
         self.lock = threading.Lock()
         self.requested = False
         self.sent = False
-        self.pid = None  # None: this process
+        self.pid = None  # None: hosting_server_pid()
 
     def request(self):
         with self.lock:
@@ -149,4 +162,16 @@ class ShutdownSignal:
             if self.sent:
                 return
             self.sent = True
-        os.kill(self.pid or os.getpid(), signal.SIGTERM)
+        os.kill(self.pid or hosting_server_pid(), signal.SIGTERM)
+
+
+def hosting_server_pid():
+    """The process that stops the server: gunicorn's arbiter for its workers, the main
+    process for servers whose workers are multiprocessing children (hypercorn, uvicorn
+    --workers), else this process."""
+    if 'gunicorn.workers.base' in sys.modules:
+        return os.getppid()
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid:
+        return parent.pid
+    return os.getpid()

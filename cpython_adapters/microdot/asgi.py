@@ -27,8 +27,8 @@ from microdot.protocol import RequestError
 from microdot.streams import BufferedStream
 from microdot.structures import NoCaseDict
 
-from microdot._adapters import add_header, ask_server_to_stop, error_response, \
-    header_list, reason_phrase, request_target
+from microdot._adapters import NO_UPGRADE, ShutdownSignal, add_header, error_response, header_list, \
+    reason_phrase, request_target
 
 try:
     from microdot.websocket import WebSocket, WebSocketError, websocket_upgrade, \
@@ -148,22 +148,29 @@ class Microdot(BaseMicrodot):
         super().__init__()
         self.lifespan_startup = lifespan_startup
         self.lifespan_shutdown = lifespan_shutdown
+        self.shutdown_signal = ShutdownSignal()
 
     async def __call__(self, scope, receive, send):
         kind = scope['type']
-        if kind == 'http':
-            await self.asgi_http(scope, receive, send)
-        elif kind == 'websocket':
-            await self.asgi_websocket(scope, receive, send)
+        if kind == 'http' or kind == 'websocket':
+            self.shutdown_signal.begin()
+            try:
+                if kind == 'http':
+                    await self.asgi_http(scope, receive, send)
+                else:
+                    await self.asgi_websocket(scope, receive, send)
+            finally:
+                self.shutdown_signal.end()
         elif kind == 'lifespan':
             await self.asgi_lifespan(scope, receive, send)
         else:
             raise ValueError('unsupported ASGI scope type: %r' % (kind,))
 
-    # Asks the hosting server to stop (SIGTERM, its graceful shutdown signal).
+    # Asks the hosting server to stop (SIGTERM, its graceful shutdown signal) once the
+    # current request has been answered.
     def shutdown(self):
         self.shutdown_requested = True
-        ask_server_to_stop()
+        self.shutdown_signal.request()
 
     #### lifespan
 
@@ -223,7 +230,7 @@ class Microdot(BaseMicrodot):
     async def asgi_http(self, scope, receive, send):
         body = ASGIBodyStream(receive)
         try:
-            request = self.asgi_request(scope, None)
+            request = self.asgi_request(scope, NO_UPGRADE)
             await request.load_body(body)
             response = await self.dispatch_request(request)
         except RequestError as exc:

@@ -21,7 +21,6 @@ a stream/writer pair over that socket and ``microdot.websocket`` runs on it unch
 """
 
 import asyncio
-import os
 import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,7 +32,7 @@ from microdot.protocol import RequestError
 from microdot.streams import BufferedStream
 from microdot.structures import NoCaseDict
 
-from microdot._adapters import ask_server_to_stop, error_response, header_list, \
+from microdot._adapters import NO_UPGRADE, ShutdownSignal, error_response, header_list, \
     reason_phrase, request_target
 
 try:
@@ -151,16 +150,21 @@ class SocketWriter:
 #### the response body as a WSGI iterable
 
 class WSGIBody:
-    """The WSGI response iterable: advances the async body iterator on the thread's loop."""
+    """The WSGI response iterable: advances the async body iterator on the thread's loop
+    (or hands out ``ready`` chunks); ``on_close`` runs when the server closes it."""
 
-    def __init__(self, loop, chunks):
+    def __init__(self, loop, chunks, ready=(), on_close=None):
         self.loop = loop
         self.chunks = chunks
+        self.ready = list(ready)
+        self.on_close = on_close
 
     def __iter__(self):
         return self
 
     def __next__(self):
+        if self.ready:
+            return self.ready.pop(0)
         if self.chunks is None:
             raise StopIteration
         try:
@@ -171,8 +175,13 @@ class WSGIBody:
 
     def close(self):
         chunks, self.chunks = self.chunks, None
-        if chunks is not None:
-            self.loop.run_until_complete(chunks.aclose())
+        try:
+            if chunks is not None:
+                self.loop.run_until_complete(chunks.aclose())
+        finally:
+            on_close, self.on_close = self.on_close, None
+            if on_close is not None:
+                on_close()
 
 
 def _header_name(key):
@@ -185,13 +194,13 @@ class Microdot(BaseMicrodot):
 
     def __init__(self):
         super().__init__()
-        self.server_pid = None
+        self.shutdown_signal = ShutdownSignal()
 
-    # Asks the hosting server to stop: SIGTERM to gunicorn's arbiter (the parent of the
-    # worker this runs in), else to this process.
+    # Asks the hosting server to stop once the current response has been sent: SIGTERM to
+    # gunicorn's arbiter (the parent of the worker this runs in), else to this process.
     def shutdown(self):
         self.shutdown_requested = True
-        ask_server_to_stop(self.server_pid)
+        self.shutdown_signal.request()
 
     def wsgi_request(self, environ):
         """The core ``Request`` for a WSGI environ (no body yet)."""
@@ -214,7 +223,7 @@ class Microdot(BaseMicrodot):
             client_addr = (addr, int(port)) if port and port.isdigit() else (addr, 0)
         protocol = environ.get('SERVER_PROTOCOL', 'HTTP/1.1')
         version = protocol[5:] if protocol.startswith('HTTP/') else '1.1'
-        sock = None
+        sock = NO_UPGRADE
         raw_socket = environ.get('gunicorn.socket')
         if raw_socket is not None and 'HTTP_UPGRADE' in environ:
             sock = (SocketStream(raw_socket), SocketWriter(raw_socket))
@@ -235,7 +244,7 @@ class Microdot(BaseMicrodot):
             return error_response(exc)
         except EOFError:
             return error_response(RequestError(400, 'Incomplete body'))
-        if request.sock is None:
+        if request.sock is NO_UPGRADE:
             return await self.dispatch_request(request)
         raw_socket = environ['gunicorn.socket']
         blocking = raw_socket.getblocking()
@@ -246,9 +255,22 @@ class Microdot(BaseMicrodot):
             raw_socket.setblocking(blocking)
 
     def __call__(self, environ, start_response):
-        if self.server_pid is None:
-            self.server_pid = os.getppid() if environ.get(
-                'SERVER_SOFTWARE', '').startswith('gunicorn') else os.getpid()
+        signal = self.shutdown_signal
+        signal.begin()
+        try:
+            body = self._respond(environ, start_response)
+        except BaseException:
+            signal.end()
+            raise
+        if isinstance(body, WSGIBody):
+            body.on_close = signal.end
+        elif signal.requested:  # stop only once the server has sent this body
+            body = WSGIBody(None, None, body, signal.end)
+        else:
+            signal.end()
+        return body
+
+    def _respond(self, environ, start_response):
         loop = thread_loop()
         response = loop.run_until_complete(self.wsgi_dispatch(environ))
         if response is Response.already_handled:

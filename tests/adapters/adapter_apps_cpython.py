@@ -74,7 +74,8 @@ def build(app):
     async def echo(request):
         return {'body': request.body.decode('latin-1'),
                 'json': request.json,
-                'form': dict(request.form) if request.form is not None else None,
+                'form': {k: request.form.get(k) for k in ('name', 'v')}
+                if request.form is not None else None,
                 'content_length': request.content_length,
                 'method': request.method}
 
@@ -180,6 +181,11 @@ def build(app):
         while True:
             data = await ws.receive()
             await ws.send(data)
+
+    @app.route('/ws-once')
+    @with_websocket
+    async def ws_once(request, ws):
+        await ws.send('only %s' % request.args.get('x'))
 
     @app.route('/loop')
     async def loop_info(request):

@@ -99,12 +99,13 @@ WSGI_SERVERS = [name for name, (kind, _) in SERVERS.items() if kind == 'wsgi']
 
 
 class ServerProcess:
-    def __init__(self, name, site, app=None, extra=(), env=None, wait=True):
+    def __init__(self, name, site, app=None, extra=(), env=None, wait=True, ready_path='/'):
         self.name = name
         self.kind, argv = SERVERS[name]
         app = app or ('asgi_app' if self.kind == 'asgi' else 'wsgi_app')
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
+        self.ready_path = ready_path
         self.log = tempfile.TemporaryFile()
         full_env = dict(os.environ)
         full_env['PYTHONPATH'] = os.pathsep.join([site, HERE])
@@ -123,7 +124,7 @@ class ServerProcess:
                 raise RuntimeError('%s exited (%s):\n%s' % (
                     self.name, self.proc.returncode, self.output()))
             try:
-                if httpx.get(self.url + '/', timeout=2).status_code == 200:
+                if httpx.get(self.url + self.ready_path, timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
