@@ -82,7 +82,7 @@ bench: $(BENCH_VENV)/.stamp $(BENCH_VENV)/ours/.stamp ## speed and heap vs Micro
 
 #### firmware
 
-.PHONY: firmware flash deploy repl size clean-firmware package.json boards
+.PHONY: firmware flash deploy repl size clean-firmware package-json boards
 
 BOARD ?= UNIX
 MICROPY_VERSION ?= v1.28.0
@@ -228,7 +228,7 @@ size: firmware ## flash bytes of the frozen core (vs. a build without it) and he
 	$(PYTHON) tools/firmware_size.py --port $(MP_PORT) --build $(FW_BUILD) --base $(FW_BUILD)-base \
 	  $(if $(filter unix,$(MP_PORT)),--micropython $(FW_BUILD)/micropython --mpy-cross $(MP_DIR)/mpy-cross/build/mpy-cross,--mpremote $(MPREMOTE) --serial $(PORT))
 
-package.json: tools/gen_package_json.py $(shell find modules/microdot -name '*.py' -not -path '*/__pycache__/*') ## regenerate package.json (mip) from the device file list
+package-json: ## regenerate package.json (mip) from the device file list
 	$(PYTHON) tools/gen_package_json.py
 
 clean-firmware: ## remove firmware builds and images (keeps the MicroPython tree)
