@@ -128,7 +128,7 @@ def body_framing(headers, http_version):
         return 0, True
     if cl is None:
         return 0, False
-    if not cl or len(cl) > 15 or not cl.isdigit():
+    if not cl or len(cl) > 15 or min(cl) < '0' or max(cl) > '9':
         raise RequestError(400, 'Bad Content-Length')
     return int(cl), False
 

@@ -151,6 +151,17 @@ class Request:
     @staticmethod
     async def create(app, client_reader, client_writer, client_addr,
                      scheme=None):
+        req = await Request.read_head(app, client_reader, client_writer,
+                                      client_addr, scheme)
+        if req is not None:
+            await req.read_body()
+        return req
+
+    # The first half of create(): a Request for the next head on the stream,
+    # its body not read yet (None at the end of the stream).
+    @staticmethod
+    async def read_head(app, client_reader, client_writer, client_addr,
+                        scheme=None):
         if isinstance(client_reader, BufferedStream):
             stream = client_reader
         else:
@@ -176,16 +187,22 @@ class Request:
                   sock=(stream, client_writer), scheme=scheme)
         req.chunked = chunked
         if chunked or content_length:
-            if http_version == '1.1' and content_length <= \
-                    cls.max_content_length and headers.get(
-                        'Expect', '').lower() == '100-continue':
-                await send_bytes(client_writer, b'HTTP/1.1 100 Continue\r\n\r\n')
             req.body_source = BodyStream(stream, content_length, chunked,
                                          cls.max_content_length)
-            await req.load_body(req.body_source)
-        else:
-            req._body = b''
         return req
+
+    # The second half of create(): reads a small body into .body, or leaves
+    # a large one to .stream (answering 'Expect: 100-continue' first).
+    async def read_body(self):
+        source = self.body_source
+        if source is None:
+            self._body = b''
+            return
+        if self.http_version == '1.1' and self.content_length <= \
+                self.max_content_length and self.headers.get(
+                    'Expect', '').lower() == '100-continue':
+            await send_bytes(self.sock[1], b'HTTP/1.1 100 Continue\r\n\r\n')
+        await self.load_body(source)
 
     # Takes the body from source (a BufferedStream holding just the body):
     # small bodies are read into .body, larger allowed ones left to .stream.

@@ -17,7 +17,8 @@ from microdot.streams import ConnectionStream
 
 _NO_BODY_STATUS = (204, 304)
 # Connection states; a timeout in READING_HEAD or DISPATCHING answers 408.
-IDLE, READING_HEAD, DISPATCHING, WRITING, DISCARDING = range(5)
+# UPGRADED: taken over by another protocol (WebSocket), no HTTP deadlines.
+IDLE, READING_HEAD, DISPATCHING, WRITING, DISCARDING, UPGRADED = range(6)
 
 
 # One client connection: its read buffer, state and deadline.
@@ -30,6 +31,11 @@ class Connection(ConnectionStream):
         self.idle_since = None  # server.now when it last became idle
         self.state = IDLE
         self.timed_out = False
+
+    # Hands the connection to another protocol: its reads no longer have a
+    # deadline, and the server closes it when the handler returns.
+    def upgrade(self):
+        self.state = UPGRADED
 
     async def _more(self):
         if self.state != DISPATCHING and self.state != DISCARDING:
@@ -100,6 +106,12 @@ class Server:
                     conn.task.cancel()
 
     async def _accept(self, reader, writer):
+        try:
+            await self._admit(reader, writer)
+        except asyncio.CancelledError:
+            pass  # the connection was dropped; the task ends quietly
+
+    async def _admit(self, reader, writer):
         if self.stopping:
             await _close(writer)
             return
@@ -164,24 +176,26 @@ class Server:
     async def _serve_request(self, conn, writer, client_addr, scheme):
         app = self.app
         try:
-            req = await Request.create(app, conn, writer, client_addr, scheme)
-            if req is not None and req.http_version == '1.1' and \
-                    'Host' not in req.headers:
+            req = await Request.read_head(app, conn, writer, client_addr,
+                                          scheme)
+            if req is None:
+                return False
+            if req.http_version == '1.1' and 'Host' not in req.headers:
                 raise RequestError(400, 'Missing Host header')
+            conn.deadline = None
+            conn.state = DISPATCHING  # body reads now have their own deadline
+            await req.read_body()
         except RequestError as exc:
             print('{} {}: {}'.format(exc.status_code, exc.reason, client_addr))
             await self._send_error(conn, writer, exc.status_code, exc.reason)
             return False
-        if req is None:
-            return False
-        conn.deadline = None
-        conn.state = DISPATCHING
         res = await app.dispatch_request(req)
         conn.state = WRITING
+        if app.debug:
+            print('{} {} {}'.format(req.method, req.path, 'upgraded'
+                  if res is Response.already_handled else res.status_code))
         if res is Response.already_handled:
             return False
-        if app.debug:
-            print('{} {} {}'.format(req.method, req.path, res.status_code))
         keep_alive = self._keep_alive(req)
         try:
             keep_alive = await self._write_response(conn, writer, req, res,
@@ -271,5 +285,5 @@ async def _close(writer):
     try:
         writer.close()
         await writer.wait_closed()
-    except Exception:
-        pass
+    except (Exception, asyncio.CancelledError):
+        pass  # a late cancel (shutdown, timeout) has nothing left to stop

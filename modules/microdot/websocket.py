@@ -270,24 +270,6 @@ class FrameParser:
 
 #### I/O
 
-# The connection after the upgrade: first the bytes the HTTP layer had
-# buffered, then straight from its asyncio reader, so that the HTTP layer's
-# body-read deadline does not end a WebSocket that is quiet for a while.
-class _TakenOver:
-    def __init__(self, conn):
-        self.rest = conn.buf[conn.pos:]
-        conn.buf = b''
-        conn.pos = 0
-        self.reader = conn.reader
-
-    async def read(self, n):
-        rest = self.rest
-        if rest:
-            self.rest = rest[n:]
-            return rest[:n]
-        return await self.reader.read(n)
-
-
 # Checks the opening handshake; returns the Sec-WebSocket-Accept value, or
 # (status, reason) when the request is no valid WebSocket handshake.
 def handshake_accept(request):
@@ -346,8 +328,9 @@ class WebSocket:
         await self._write(b'HTTP/1.1 101 Switching Protocols\r\n'
                           b'Upgrade: websocket\r\nConnection: Upgrade\r\n'
                           b'Sec-WebSocket-Accept: ' + accept + b'\r\n\r\n')
-        if getattr(self.stream, 'reader', None) is not None:
-            self.stream = _TakenOver(self.stream)
+        upgrade = getattr(self.stream, 'upgrade', None)
+        if upgrade is not None:
+            upgrade()  # the server's HTTP read deadlines no longer apply
 
     # The next message: str (text) or bytes (binary). Raises WebSocketError
     # once the connection is closed; its code says how.
