@@ -51,6 +51,8 @@ class ASGIBodyStream(BufferedStream):
         self.receive = receive
         self.more_body = True
         self.disconnected = False
+        self.limit = 0  # most bytes a body without Content-Length may have (0: no limit)
+        self.total = 0
 
     async def _more(self):
         while self.more_body:
@@ -60,6 +62,10 @@ class ASGIBodyStream(BufferedStream):
                 self.more_body = message.get('more_body', False)
                 body = message.get('body', b'')
                 if body:
+                    self.total += len(body)
+                    if self.limit and self.total > self.limit:
+                        self.more_body = False
+                        raise RequestError(413, 'Payload too large')
                     return body
             elif kind == 'http.disconnect':
                 self.more_body = False
@@ -231,6 +237,8 @@ class Microdot(BaseMicrodot):
         body = ASGIBodyStream(receive)
         try:
             request = self.asgi_request(scope, NO_UPGRADE)
+            if 'Content-Length' not in request.headers:
+                body.limit = request.max_content_length
             await request.load_body(body)
             response = await self.dispatch_request(request)
         except RequestError as exc:

@@ -81,14 +81,20 @@ class WSGIBodyStream(BufferedStream):
 
     chunk_size = 64 * 1024
 
-    def __init__(self, wsgi_input, length):
+    def __init__(self, wsgi_input, length, limit=0):
         super().__init__()
         self.input = wsgi_input
         self.remaining = length
+        self.limit = limit  # most bytes when the length is unknown (0: no limit)
+        self.total = 0
 
     async def _more(self):
         if self.remaining is None:
-            return self.input.read(self.chunk_size) if self.input is not None else b''
+            data = self.input.read(self.chunk_size) if self.input is not None else b''
+            self.total += len(data)
+            if self.limit and self.total > self.limit:
+                raise RequestError(413, 'Payload too large')
+            return data
         if self.remaining <= 0:
             return b''
         data = self.input.read(min(self.remaining, self.chunk_size))
@@ -239,7 +245,8 @@ class Microdot(BaseMicrodot):
             length = request.content_length if 'Content-Length' in request.headers else None
             if length is None and not environ.get('wsgi.input_terminated'):
                 length = 0  # the input may not be read past what was declared
-            await request.load_body(WSGIBodyStream(environ.get('wsgi.input'), length))
+            await request.load_body(WSGIBodyStream(environ.get('wsgi.input'), length,
+                                                   request.max_content_length))
         except RequestError as exc:
             return error_response(exc)
         except EOFError:

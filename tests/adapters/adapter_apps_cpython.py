@@ -14,7 +14,8 @@ from microdot.sse import with_sse
 from microdot.websocket import with_websocket
 
 # Large uploads are streamed through request.stream; allow them.
-Request.max_content_length = 64 * 1024 * 1024
+Request.max_content_length = int(os.environ.get('ADAPTER_MAX_CONTENT_LENGTH',
+                                                64 * 1024 * 1024))
 
 LIFESPAN_LOG = os.environ.get('ADAPTER_LIFESPAN_LOG')
 

@@ -232,3 +232,16 @@ def test_environ_visible(name, start_shared):
     r = httpx.get(start_shared(name).url + '/server')
     assert r.json()['wsgi_version'] == [1, 0]
     assert r.json()['asgi_type'] is None
+
+
+@pytest.mark.parametrize('name', ['uvicorn-h11', 'gunicorn-gthread'])
+def test_chunked_upload_over_the_limit_is_413(name, start_server):
+    server = start_server(name, env={'ADAPTER_MAX_CONTENT_LENGTH': '100000'})
+
+    def gen():
+        for _ in range(10):
+            yield b'x' * 30000
+    with httpx.Client(base_url=server.url, timeout=15) as c:
+        r = c.post('/upload', content=gen())
+        assert r.status_code == 413
+        assert c.post('/upload', content=iter([b'y' * 90000])).json()['size'] == 90000
