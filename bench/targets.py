@@ -39,6 +39,7 @@ class Target:
         self.status = None          # 'ok', or why it was left out ('n/a: ...')
         self.proc = None
         self.port = None
+        self.restarts = []          # exit codes of runs that ended under the load
 
     def argv(self):
         return [a.replace('{port}', str(self.port)) for a in self.cmd]
@@ -112,7 +113,7 @@ def build_targets(python, micropython, ours_site, work):
     py_ours = {'PYTHONPATH': ours_src}
     py_adapt = {'PYTHONPATH': ours_site or ''}
     builtin = os.path.join(APPS, 'builtin.py')
-    limit = os.path.join(APPS, 'limit.py')
+    limit = os.path.join(APPS, 'asyncio_floor.py')
     uvicorn = [python, '-m', 'uvicorn', '--host', '127.0.0.1', '--port', '{port}',
                '--log-level', 'warning', '--no-access-log']
     gunicorn = [python, '-m', 'gunicorn', '-w', '1', '-b', '127.0.0.1:{port}',

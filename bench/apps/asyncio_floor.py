@@ -1,6 +1,6 @@
 # The pure-Python limit: the least an asyncio-streams HTTP/1.1 server can do per request
 # (read the request line and headers, keep the connection alive, send a fixed answer per
-# path). It runs unchanged on CPython and MicroPython; usage: limit.py PORT
+# path). It runs unchanged on CPython and MicroPython; usage: asyncio_floor.py PORT
 import sys
 import asyncio
 
