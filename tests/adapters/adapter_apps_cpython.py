@@ -133,7 +133,7 @@ def build(app):
         return generate()
 
     @app.route('/sync-stream')
-    async def sync_stream(request):
+    def sync_stream(request):
         def generate():
             for i in range(3):
                 yield b'part%d;' % i
