@@ -1,0 +1,134 @@
+"""Real firmware builds, run when MICROPY_DIR points at a MicroPython tree
+(with the submodules the ports need): `MICROPY_DIR=/path make test`."""
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from fwsupport import ROOT, make
+
+MICROPY_DIR = os.environ.get('MICROPY_DIR')
+needs_tree = pytest.mark.skipif(
+    not MICROPY_DIR or not os.path.isdir(MICROPY_DIR or ''),
+    reason='set MICROPY_DIR to a MicroPython v1.28.0 tree to run real builds')
+
+
+def build(board, *extra, timeout=1800):
+    code, out, err = make('BOARD=' + board, 'firmware',
+                          'MICROPY_DIR=' + MICROPY_DIR, *extra,
+                          env={'MICROPY_DIR': ''}, timeout=timeout)
+    assert code == 0, (out + err)[-4000:]
+    images = [line.split()[1] for line in out.splitlines()
+              if line.startswith('==> firmware/')]
+    assert images, out[-2000:]
+    return os.path.join(ROOT, images[-1])
+
+
+def run(binary, code, cwd, **kwargs):
+    env = dict(os.environ)
+    env.pop('MICROPYPATH', None)
+    return subprocess.run([binary, '-c', code], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60, **kwargs)
+
+
+@pytest.fixture(scope='module')
+def unix_binary():
+    if not MICROPY_DIR or not os.path.isdir(MICROPY_DIR):
+        pytest.skip('set MICROPY_DIR to a MicroPython v1.28.0 tree')
+    return build('UNIX')
+
+
+@needs_tree
+def test_unix_firmware_imports_microdot_from_frozen_code(unix_binary, tmp_path):
+    proc = run(unix_binary, 'import microdot, sys; print(microdot.__file__); '
+               'print(sys.path)', cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    where = proc.stdout.splitlines()[0]
+    assert where == 'microdot/__init__.py'  # frozen: no folder prefix
+    proc = run(unix_binary, 'from microdot.microdot import URLPattern; '
+               'import microdot.sse, microdot.websocket; print("ok")',
+               cwd=str(tmp_path))
+    assert proc.stdout.strip() == 'ok', proc.stderr
+
+
+@needs_tree
+def test_unix_firmware_passes_the_core_suite(unix_binary):
+    env = dict(os.environ, MICROPYPATH='tests/mp_lib:tests:.frozen')
+    proc = subprocess.run([unix_binary, '-X', 'heapsize=8M',
+                           'tests/mp_runner.py', 'tests/core'],
+                          cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    assert ' passed, 0 failed' in output
+
+
+@needs_tree
+def test_unix_firmware_serves_http(unix_binary, tmp_path):
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    (tmp_path / 'app.py').write_text(
+        'from microdot import Microdot\napp = Microdot()\n\n'
+        "@app.route('/')\nasync def index(request):\n    return 'frozen'\n\n"
+        "app.run(host='127.0.0.1', port=%d)\n" % port)
+    env = dict(os.environ)
+    env.pop('MICROPYPATH', None)
+    proc = subprocess.Popen([unix_binary, 'app.py'], cwd=str(tmp_path),
+                            env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                conn = socket.create_connection(('127.0.0.1', port), 1)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        with conn:
+            conn.settimeout(5)
+            conn.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+            data = b''
+            while not data.endswith(b'frozen'):
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        assert data.startswith(b'HTTP/1.1 200'), data
+        assert data.endswith(b'frozen'), data
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@needs_tree
+def test_unix_firmware_freezes_an_app(tmp_path):
+    app = tmp_path / 'myapp'
+    app.mkdir()
+    (app / 'hello_app.py').write_text('import microdot\nNAME = "frozen app"\n')
+    binary = build('UNIX', 'APP=' + str(app))
+    proc = run(binary, 'import hello_app; print(hello_app.NAME)',
+               cwd=str(tmp_path / '..'))
+    assert proc.stdout.strip() == 'frozen app', proc.stderr
+    os.remove(binary)
+
+
+@needs_tree
+@pytest.mark.skipif(not shutil.which('arm-none-eabi-gcc'),
+                    reason='arm-none-eabi-gcc is not installed')
+def test_rp2040_firmware_is_a_uf2():
+    image = build('RPI_PICO', timeout=3600)
+    assert image.endswith('.uf2')
+    with open(image, 'rb') as f:
+        head = f.read(512)
+    assert head[:8] == b'UF2\nWQ]\x9e'  # UF2 block magic numbers
+    # the frozen package is in the image
+    elf = glob.glob(os.path.join(ROOT, 'firmware', 'build', 'RPI_PICO',
+                                 'frozen_content.c'))
+    assert elf and 'microdot/app.py' in open(elf[0]).read()
