@@ -4,20 +4,8 @@ import json
 from microdot.protocol import RequestError, body_framing, parse_headers, \
     parse_request_line
 from microdot.response import send_bytes
-from microdot.streams import AsyncBytesIO, BufferedStream, BodyStream, \
-    ConnectionStream
+from microdot.streams import AsyncBytesIO, BufferedStream, ConnectionStream
 from microdot.structures import MultiDict, urldecode
-
-
-# Bytes already read from the start of a body, then the rest of its stream.
-class _ResumedStream(BufferedStream):
-    def __init__(self, head, rest):
-        super().__init__()
-        self.buf = head
-        self.rest = rest
-
-    async def _more(self):
-        return await self.rest.read(self.chunk_size)
 
 
 class Request:
@@ -100,19 +88,18 @@ class Request:
     @staticmethod
     def _parse_urlencoded(text):
         args = MultiDict()
-        if isinstance(text, bytes):
-            text = text.decode()
-        for pair in text.split('&'):
-            if not pair:
-                continue
-            i = pair.find('=')
-            try:
-                if i < 0:
-                    args[urldecode(pair)] = ''
-                else:
-                    args[urldecode(pair[:i])] = urldecode(pair[i + 1:])
-            except ValueError:
-                raise RequestError(400, 'Bad URL encoding')
+        try:
+            if isinstance(text, bytes):
+                text = text.decode()
+            for pair in text.split('&'):
+                if pair:
+                    i = pair.find('=')
+                    if i < 0:
+                        args[urldecode(pair)] = ''
+                    else:
+                        args[urldecode(pair[:i])] = urldecode(pair[i + 1:])
+        except ValueError:  # invalid UTF-8 included
+            raise RequestError(400, 'Bad URL encoding')
         return args
 
     # The lines of a request head without their line ends, the request line
@@ -187,6 +174,7 @@ class Request:
                   sock=(stream, client_writer), scheme=scheme)
         req.chunked = chunked
         if chunked or content_length:
+            from microdot.body import BodyStream
             req.body_source = BodyStream(stream, content_length, chunked,
                                          cls.max_content_length)
         return req
@@ -223,7 +211,8 @@ class Request:
                 self._stream = None
                 return
             data += more
-        self._stream = _ResumedStream(data, source)
+        from microdot.body import ResumedStream
+        self._stream = ResumedStream(data, source)
 
     @property
     def body(self):

@@ -25,71 +25,6 @@ async def send_bytes(writer, data):
         await writer.drain()
 
 
-# Async iteration over any body a Response may hold, chunk by chunk.
-class BodyIter:
-    def __init__(self, body, buffer_size):
-        self.body = body
-        self.buffer_size = buffer_size
-        self.it = None
-        if isinstance(body, bytes):
-            self.kind = 0
-        elif hasattr(body, 'read'):
-            self.kind = 1
-        elif hasattr(body, '__aiter__'):
-            self.kind = 2
-            self.it = body.__aiter__()
-        else:
-            self.kind = 3
-            self.it = iter(body)
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
-        while True:
-            kind = self.kind
-            end = False
-            if kind == 0:
-                data = self.body
-                self.body = b''
-                end = not data
-            elif kind == 1:
-                data = self.body.read(self.buffer_size)
-                if iscoroutine(data):
-                    data = await data
-                end = not data
-            elif kind == 2:
-                try:
-                    data = await self.it.__anext__()
-                except StopAsyncIteration:
-                    end = True
-            else:
-                try:
-                    data = next(self.it)
-                except StopIteration:
-                    end = True
-            if end:
-                await self.aclose()
-                raise StopAsyncIteration
-            if isinstance(data, str):
-                data = data.encode()
-            if data:  # empty chunks from generators are skipped
-                return data
-
-    # Closes the body's source (file, generator) once.
-    async def aclose(self):
-        body, self.body = self.body, b''
-        for obj in (self.it, body):
-            closer = getattr(obj, 'aclose', None)
-            if closer is None:
-                closer = getattr(obj, 'close', None)
-            if closer is not None:
-                ret = closer()
-                if iscoroutine(ret):
-                    await ret
-        self.it = None
-
-
 class Response:
     default_content_type = 'text/plain'
     default_send_file_max_age = None
@@ -157,6 +92,7 @@ class Response:
         return items
 
     def body_iter(self):
+        from microdot.body import BodyIter
         return BodyIter(self.body, self.send_file_buffer_size)
 
     # Writes the whole response as HTTP/1.0, the body ending at close.
@@ -175,36 +111,15 @@ class Response:
         finally:
             await it.aclose()
 
-    def set_cookie(self, cookie, value, path=None, domain=None, expires=None,
-                   max_age=None, secure=False, http_only=False,
-                   partitioned=False):
-        value = str(value)
-        for text in (cookie, value, path or '', domain or ''):
-            if ';' in text or unsafe_header_value(text):
-                raise RequestError(400, 'Invalid cookie')
-        parts = [cookie + '=' + value]
-        if path:
-            parts.append('Path=' + path)
-        if domain:
-            parts.append('Domain=' + domain)
-        if expires:
-            if hasattr(expires, 'strftime'):
-                expires = expires.strftime('%a, %d %b %Y %H:%M:%S GMT')
-            parts.append('Expires=' + expires)
-        if max_age is not None:
-            parts.append('Max-Age=' + str(max_age))
-        if secure:
-            parts.append('Secure')
-        if http_only:
-            parts.append('HttpOnly')
-        if partitioned:
-            parts.append('Partitioned')
+    # Loaded on first use, like send_file().
+    def set_cookie(self, cookie, value, *args, **kwargs):
+        from microdot.cookies import cookie_header
         cookies = self.headers.get('Set-Cookie')
         if cookies is None:
             self.headers['Set-Cookie'] = cookies = []
         elif not isinstance(cookies, list):
             self.headers['Set-Cookie'] = cookies = [cookies]
-        cookies.append('; '.join(parts))
+        cookies.append(cookie_header(cookie, value, *args, **kwargs))
 
     def delete_cookie(self, cookie, **kwargs):
         kwargs['expires'] = 'Thu, 01 Jan 1970 00:00:01 GMT'

@@ -5,7 +5,7 @@
 # line costs one slice; subclasses only say where more bytes come from
 # (_more). The server keeps one ConnectionStream per connection, so bytes of a
 # pipelined request that arrive early wait in its buffer.
-from microdot.protocol import RequestError, parse_chunk_size
+from microdot.protocol import RequestError
 
 
 class BufferedStream:
@@ -85,60 +85,6 @@ class ConnectionStream(BufferedStream):
 
     async def _more(self):
         return await self.reader.read(self.chunk_size)
-
-
-# One request's body over a ConnectionStream: Content-Length or chunked
-# framing removed, ending exactly where the body ends.
-class BodyStream(BufferedStream):
-    def __init__(self, conn, content_length=0, chunked=False, limit=0):
-        super().__init__()
-        self.conn = conn
-        self.remaining = content_length  # in the current chunk when chunked
-        self.chunked = chunked
-        self.limit = limit  # most bytes a chunked body may have
-        self.total = 0
-        self.done = not chunked and not content_length
-
-    async def _more(self):
-        if self.done:
-            return b''
-        if self.chunked and not self.remaining:
-            size = parse_chunk_size(await self.conn.readline(64),
-                                    self.limit - self.total)
-            if size == 0:
-                while True:  # trailer fields are read and ignored
-                    line = await self.conn.readline(1024)
-                    if not line:
-                        raise RequestError(400, 'Incomplete body')
-                    if line == b'\r\n' or line == b'\n':
-                        break
-                self.done = True
-                return b''
-            self.remaining = size
-        data = await self.conn.read(min(self.remaining, self.chunk_size))
-        if not data:
-            raise RequestError(400, 'Incomplete body')
-        self.remaining -= len(data)
-        self.total += len(data)
-        if not self.remaining:
-            if self.chunked:
-                if await self.conn.readline(2) not in (b'\r\n', b'\n'):
-                    raise RequestError(400, 'Bad chunk')
-            else:
-                self.done = True
-        return data
-
-    # Reads and drops what is left of the body, up to limit bytes; returns
-    # True when the connection is positioned at the next request.
-    async def discard(self, limit):
-        while not self.done:
-            if self.remaining > limit:
-                return False
-            data = await self._more()
-            limit -= len(data)
-            if limit < 0:
-                return False
-        return True
 
 
 # An in-memory stream with the reading API of a request stream.
