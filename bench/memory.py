@@ -3,7 +3,8 @@
 - kept by `import microdot` (asyncio imported first, after gc.collect()), from .py and .mpy;
 - the smallest `-X heapsize` that imports the package and serves two requests (bisection);
 - the heap in use after 0, 1 000 and 10 000 requests (leak check, .mpy);
-- the .mpy bytes of the modules loaded once requests have been served (the core).
+- the .mpy bytes of the modules loaded once requests have been served (the core);
+- the heap each module keeps (.mpy), to show where it goes.
 """
 import json
 import os
@@ -20,13 +21,17 @@ def mp_env(path):
     return {'MICROPYPATH': path + ':.frozen'}
 
 
-def kept_by_import(micropython, path):
-    out = subprocess.run([micropython, PROBE, 'import'], capture_output=True, text=True,
+def probe(micropython, path, mode):
+    out = subprocess.run([micropython, PROBE, mode], capture_output=True, text=True,
                          env=dict(os.environ, **mp_env(path)), timeout=60)
     m = re.search(r'^MEM (\{.*\})$', out.stdout, re.M)
     if not m:
         raise RuntimeError((out.stdout + out.stderr)[-300:])
-    return json.loads(m.group(1))['kept']
+    return json.loads(m.group(1))
+
+
+def kept_by_import(micropython, path):
+    return probe(micropython, path, 'import')['kept']
 
 
 class Probe:
@@ -125,6 +130,11 @@ def measure(python, micropython, mpy_cross, work, quick=False):
                 r['import_' + form] = None
                 r['error'] = str(exc)[-200:]
                 continue
+            if form == 'mpy':
+                try:
+                    r['per_module_mpy'] = probe(micropython, path, 'modules')
+                except (RuntimeError, subprocess.TimeoutExpired):
+                    pass
             if form == 'mpy' or not quick:
                 r['min_heap_' + form] = smallest_heap(micropython, path,
                                                       4096 if quick else 1024)

@@ -167,6 +167,10 @@ def memory_table(mem):
         lambda x: 'n/a' if x is None else format(x, ','))
     out.append('')
     for name, r in ((OURS, ours), (MD27, md)):
+        if r.get('per_module_mpy'):
+            parts = sorted(r['per_module_mpy'].items(), key=lambda kv: -kv[1])
+            out.append('- %s, heap kept per module (.mpy; `server` loads on first run): %s' % (
+                name, ', '.join('%s %s' % (k, kb(v)) for k, v in parts)))
         if r.get('mpy_files'):
             out.append('- %s loads: %s' % (name, ', '.join(r['mpy_files'])))
         if r.get('error') or r.get('missing'):

@@ -284,7 +284,7 @@ def main():
     print()
     print(text)
     print('report: %s' % os.path.join(args.out, 'report.md'))
-    print('chart: %s' % (chart or 'not drawn (matplotlib missing)'))
+    print('chart: %s' % (chart or 'not drawn (no load results, or no matplotlib)'))
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
