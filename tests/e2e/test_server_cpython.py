@@ -4,6 +4,8 @@ Each test runs on the server under CPython and under MicroPython (the
 `interpreter` fixture), against the application in apps/server_app.py.
 """
 import os
+import socket
+import struct
 import threading
 import time
 
@@ -95,6 +97,38 @@ def test_pipelined_requests_answered_in_order(server):
         assert client.is_open_for(0.2)
     assert bodies == [b'one', b'two', b'', b'four', b'chunk0;chunk1;',
                       b'six']
+
+
+def test_pipelined_burst(server):
+    count = 200
+    raw = b''.join(request_bytes('GET', '/say/r%d' % i) for i in range(count))
+    with server.connect() as client:
+        client.send(raw)
+        for i in range(count):
+            assert client.read_response().body == b'r%d' % i
+
+
+def test_concurrent_keepalive_clients(server):
+    errors = []
+
+    def worker(n):
+        try:
+            with server.connect() as client:
+                for i in range(20):
+                    body = b'%d-%d' % (n, i) * (i + 1)
+                    client.send(request_bytes('POST', '/echo', body=body))
+                    res = client.read_response()
+                    assert (res.status, res.body) == (200, body)
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors[:3]
+    assert not any(t.is_alive() for t in threads)
 
 
 def test_pipelined_requests_sent_byte_by_byte(server):
@@ -221,6 +255,97 @@ def test_expect_100_continue(server):
         assert client.read_response().body == b'hello'
 
 
+def test_absolute_form_target(server):
+    res = server.request(request_bytes('GET', 'http://127.0.0.1/say/abs'))
+    assert (res.status, res.body) == (200, b'abs')
+
+
+def test_client_half_close_still_answered(server):
+    with server.connect() as client:
+        client.send(request_bytes('GET', '/say/half'))
+        client.sock.shutdown(socket.SHUT_WR)
+        res = client.read_response()
+        assert (res.status, res.body) == (200, b'half')
+        assert client.wait_closed(3) == b''
+
+
+def test_not_modified_keeps_connection_framed(server):
+    with server.connect() as client:
+        client.send(request_bytes('GET', '/files/public.txt'))
+        etag = client.read_response().header('ETag')
+        assert etag
+        client.send(request_bytes('GET', '/files/public.txt',
+                                  headers=[('If-None-Match', etag)]))
+        res = client.read_response()
+        assert res.status == 304
+        client.send(GET)  # a stray body would be read as this response
+        assert client.read_response().body == b'ok'
+
+
+def test_identical_duplicate_content_length_accepted(server):
+    raw = (b'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n'
+           b'Content-Length: 5\r\n\r\nhello')
+    res = server.request(raw)
+    assert res.status in (200, 400)
+    if res.status == 200:
+        assert res.body == b'hello'
+
+
+def test_client_leaving_mid_stream_closes_generator(server):
+    before = int(server.get('/closed-streams').body)
+    with server.connect(rcvbuf=4096) as client:
+        client.send(request_bytes('GET', '/stream?n=2000&size=65536'))
+        assert client.sock.recv(100)
+        # close with a reset so the server's next writes fail
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                               struct.pack('ii', 1, 0))
+    deadline = time.monotonic() + 5
+    while int(server.get('/closed-streams').body) == before:
+        assert time.monotonic() < deadline, 'generator never closed'
+        time.sleep(0.05)
+    server.assert_serves()
+    assert_no_traceback(server)
+
+
+def test_unread_large_body_never_parsed_as_a_request(start_server):
+    server = start_server(max_body_length=100, max_content_length=10000)
+    smuggled = b'GET /say/smuggled HTTP/1.1\r\nHost: x\r\n\r\n'
+    body = smuggled * 50
+    for framing in ('length', 'chunked'):
+        if framing == 'length':
+            raw = request_bytes('POST', '/', body=body)  # 405: body unread
+        else:
+            raw = request_bytes('POST', '/', headers=[
+                ('Transfer-Encoding', 'chunked')], body=chunked(body))
+        with server.connect() as client:
+            client.send(raw + request_bytes('GET', '/say/next'))
+            assert client.read_response().status == 405
+            try:
+                res = client.read_response(3)
+            except Closed:
+                continue  # closing instead of skipping the body is fine
+            assert res.body == b'next', framing
+    server.assert_serves()
+
+
+def test_busy_connections_over_limit(start_server):
+    server = start_server(max_connections=2)
+    busy = [server.connect() for _ in range(2)]
+    try:
+        for client in busy:
+            client.send(request_bytes('GET', '/sleep?s=1'))
+        time.sleep(0.2)
+        res = server.get('/', timeout=3)  # no slot: wait or 503, no crash
+        assert res.status in (200, 503), res
+        for client in busy:
+            assert client.read_response(3).body == b'slept'
+    finally:
+        for client in busy:
+            client.close()
+    server.assert_serves()
+    assert_no_traceback(server)
+
+
 #### limits
 
 
@@ -319,6 +444,16 @@ def test_content_length_over_limit_413(start_server):
     # refused from the header alone: the body is never sent
     raw = request_bytes('POST', '/echo', headers=[('Content-Length', '1001')])
     assert_refused(server, raw, {413})
+
+
+def test_expect_100_continue_over_limit_413(start_server):
+    server = start_server(max_content_length=1000, max_body_length=500)
+    with server.connect() as client:
+        client.send(request_bytes('POST', '/echo', headers=[
+            ('Content-Length', '5000'), ('Expect', '100-continue')]))
+        res = client.read_response()
+        assert res.status == 413  # no 100 Continue first
+    server.assert_serves()
 
 
 def test_default_max_content_length_413(server):

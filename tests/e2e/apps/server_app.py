@@ -58,6 +58,10 @@ async def echo(request):
                                    'Content-Type': 'application/octet-stream'})
 
 
+# Streamed bodies whose generator was closed (finished or abandoned).
+closed_streams = [0]
+
+
 # A generator body: no Content-Length, so chunked on HTTP/1.1.
 @app.route('/stream')
 async def stream(request):
@@ -65,13 +69,21 @@ async def stream(request):
     size = int(request.args.get('size', '0'))
 
     def generate():
-        for i in range(count):
-            if size:
-                yield b'x' * size
-            else:
-                yield 'chunk%d;' % i
+        try:
+            for i in range(count):
+                if size:
+                    yield b'x' * size
+                else:
+                    yield 'chunk%d;' % i
+        finally:
+            closed_streams[0] += 1
 
     return generate()
+
+
+@app.route('/closed-streams')
+async def closed(request):
+    return str(closed_streams[0])
 
 
 # A body of known size: Content-Length.
