@@ -473,6 +473,18 @@ def test_chunked_body_over_limit_413(start_server):
     assert_refused(server, raw, {413})
 
 
+def test_trailer_section_is_bounded(start_server):
+    # trailer fields are header fields: the header count and size limits
+    # bound them too, or a client could keep a connection busy forever
+    server = start_server(max_header_count=8, max_header_bytes=1024)
+    trailers = b''.join(b'X-T%d: %s\r\n' % (i, b'v' * 100)
+                        for i in range(50))
+    raw = request_bytes('POST', '/echo', headers=[
+        ('Transfer-Encoding', 'chunked')]) + b'3\r\nabc\r\n0\r\n' + \
+        trailers + b'\r\n'
+    assert_refused(server, raw, {400, 413, 431, None})
+
+
 #### timeouts (short, so the suite stays fast)
 
 
