@@ -7,6 +7,7 @@ module holds the small translations both need: the request target, header encodi
 reason, and asking the hosting server to stop.
 """
 
+import inspect
 import multiprocessing
 import os
 import signal
@@ -118,6 +119,31 @@ class NoUpgrade:
 
 
 NO_UPGRADE = NoUpgrade()
+
+
+class AsyncGeneratorBody:
+    """An async generator body whose ``aclose()`` is a coroutine, so the core's body iterator
+    awaits it and the generator is closed at once (its ``finally`` runs) when the client
+    leaves; a bare async generator's ``aclose()`` returns an awaitable that is no coroutine."""
+
+    def __init__(self, agen):
+        self.agen = agen
+
+    def __aiter__(self):
+        return self
+
+    def __anext__(self):
+        return self.agen.__anext__()
+
+    async def aclose(self):
+        await self.agen.aclose()
+
+
+def body_chunks(response):
+    """``response.body_iter()``, with async generator bodies made closable."""
+    if inspect.isasyncgen(response.body):
+        response.body = AsyncGeneratorBody(response.body)
+    return response.body_iter()
 
 
 def error_response(exc):

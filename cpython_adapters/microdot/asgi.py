@@ -27,8 +27,8 @@ from microdot.protocol import RequestError
 from microdot.streams import BufferedStream
 from microdot.structures import NoCaseDict
 
-from microdot._adapters import NO_UPGRADE, ShutdownSignal, add_header, error_response, header_list, \
-    reason_phrase, request_target
+from microdot._adapters import NO_UPGRADE, ShutdownSignal, add_header, body_chunks, \
+    error_response, header_list, reason_phrase, request_target
 
 try:
     from microdot.websocket import WebSocket, WebSocketError, websocket_upgrade, \
@@ -271,7 +271,7 @@ class Microdot(BaseMicrodot):
             await response.body_iter().aclose()
             await send({'type': 'http.response.body', 'body': data, 'more_body': False})
             return
-        chunks = response.body_iter()
+        chunks = body_chunks(response)
         streamer = asyncio.ensure_future(self._asgi_stream(chunks, send))
         watcher = None
         if not body.disconnected:

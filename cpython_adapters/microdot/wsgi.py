@@ -32,8 +32,8 @@ from microdot.protocol import RequestError
 from microdot.streams import BufferedStream
 from microdot.structures import NoCaseDict
 
-from microdot._adapters import NO_UPGRADE, ShutdownSignal, error_response, header_list, \
-    reason_phrase, request_target
+from microdot._adapters import NO_UPGRADE, ShutdownSignal, body_chunks, error_response, \
+    header_list, reason_phrase, request_target
 
 try:
     from microdot.websocket import WebSocket, WebSocketError, websocket_upgrade, \
@@ -293,7 +293,7 @@ class Microdot(BaseMicrodot):
             body = b'' if response.is_head else response.body
             loop.run_until_complete(response.body_iter().aclose())
             return [body] if body else []
-        return WSGIBody(loop, response.body_iter())
+        return WSGIBody(loop, body_chunks(response))
 
     @staticmethod
     def _connection_taken_over(environ, start_response):
