@@ -9,7 +9,7 @@ from microdot.routing import URLPattern
 from microdot.structures import urldecode
 
 try:  # CPython: sync handlers run in threads so they don't block the loop
-    from inspect import iscoroutinefunction as _iscoroutinefunction
+    from inspect import iscoroutinefunction as _iscoroutinefunction  # pyright: ignore[reportMissingImports]
 
     def iscoroutinefunction(f):
         code = getattr(f, '__code__', None)  # fast path for plain functions
@@ -22,7 +22,7 @@ except ImportError:  # MicroPython: they run inline
 try:
     from sys import print_exception  # pyright: ignore[reportAttributeAccessIssue]
 except ImportError:  # CPython
-    import traceback
+    import traceback  # pyright: ignore[reportMissingImports]
 
     def print_exception(exc):
         traceback.print_exception(type(exc), exc, exc.__traceback__)
@@ -45,7 +45,8 @@ async def invoke_handler(handler, *args, **kwargs):
     if iscoroutinefunction is None or iscoroutinefunction(handler):
         ret = handler(*args, **kwargs)
     else:
-        ret = await asyncio.get_running_loop().run_in_executor(
+        loop = asyncio.get_running_loop()  # pyright: ignore[reportAttributeAccessIssue]
+        ret = await loop.run_in_executor(
             None, lambda: handler(*args, **kwargs))
     if iscoroutine(ret):
         ret = await ret

@@ -7,7 +7,8 @@ from microdot.structures import NoCaseDict
 
 
 try:  # CPython tells coroutines from generators
-    from inspect import iscoroutine
+    import inspect  # pyright: ignore[reportMissingImports]
+    iscoroutine = inspect.iscoroutine
 except ImportError:  # MicroPython: a coroutine is a generator
     def iscoroutine(obj):
         return hasattr(obj, 'send') and hasattr(obj, 'throw')

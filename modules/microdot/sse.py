@@ -15,13 +15,7 @@ import json
 
 from microdot import Response
 
-try:
-    from sys import print_exception
-except ImportError:  # CPython
-    from traceback import print_exception as _print_tb
-
-    def print_exception(exc):
-        _print_tb(type(exc), exc, exc.__traceback__)
+from microdot.app import print_exception
 
 
 # One event field value: no line breaks allowed.

@@ -34,7 +34,7 @@ class Template:
     @classmethod
     def initialize(cls, template_dir='templates', loader_class=None):
         if loader_class is None:
-            from utemplate import recompile
+            from utemplate import recompile  # pyright: ignore[reportMissingImports]
             loader_class = recompile.Loader
         cls.template_dir = template_dir
         cls.loader = loader_class(None, template_dir)

@@ -19,13 +19,7 @@ import hashlib
 
 from microdot import Response, abort
 
-try:
-    from sys import print_exception
-except ImportError:  # CPython
-    from traceback import print_exception as _print_tb
-
-    def print_exception(exc):
-        _print_tb(type(exc), exc, exc.__traceback__)
+from microdot.app import print_exception
 
 CONT = 0
 TEXT = 1
