@@ -1,4 +1,4 @@
-# Run: make run   (or: micropython hello.py / python hello.py with the core on the path)
+# Run: make run   (or: cd examples && PYTHONPATH=../modules python hello.py, or MICROPYPATH=../modules:.frozen micropython hello.py), then open http://127.0.0.1:5000/
 from microdot import Microdot
 
 app = Microdot()

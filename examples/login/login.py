@@ -1,4 +1,4 @@
-# Run: cd examples/login && PYTHONPATH=../../modules python login.py   (or MICROPYPATH=../../modules micropython login.py)
+# Run: cd examples/login && PYTHONPATH=../../modules python login.py   (or MICROPYPATH=../../modules:.frozen micropython login.py), then open http://127.0.0.1:5000/
 from microdot import Microdot, redirect
 from microdot.login import Login
 from microdot.session import Session

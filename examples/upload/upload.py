@@ -1,4 +1,4 @@
-# Run: cd examples/upload && PYTHONPATH=../../modules python upload.py   (or MICROPYPATH=../../modules micropython upload.py)
+# Run: cd examples/upload && PYTHONPATH=../../modules python upload.py   (or MICROPYPATH=../../modules:.frozen micropython upload.py), then open http://127.0.0.1:5000/
 import os
 
 from microdot import Microdot, Request, Response
