@@ -235,3 +235,15 @@ package-json: ## regenerate package.json (mip) from the device file list
 
 clean-firmware: ## remove firmware builds and images (keeps the MicroPython tree)
 	rm -rf firmware/build $(addprefix firmware/,$(BOARDS))
+
+#### docs
+
+.PHONY: chromium
+
+# Debian's Chromium for the browser tests (tests/docs/test_browser_cpython.py, which also
+# installs it when missing, or skips saying why); needs root.
+chromium: ## install Chromium for the browser tests (apt-get, as root)
+	@command -v chromium >/dev/null 2>&1 && echo "chromium: $$(command -v chromium)" || { \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && \
+	  echo "chromium: installed"; }
