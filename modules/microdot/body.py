@@ -9,8 +9,11 @@ from microdot.streams import BufferedStream
 # One request's body over a ConnectionStream: Content-Length or chunked
 # framing removed, ending exactly where the body ends.
 class BodyStream(BufferedStream):
-    def __init__(self, conn, content_length=0, chunked=False, limit=0):
+    def __init__(self, conn, content_length=0, chunked=False, limit=0,
+                 max_trailer_count=32, max_trailer_bytes=4096):
         super().__init__()
+        self.max_trailer_count = max_trailer_count
+        self.max_trailer_bytes = max_trailer_bytes
         self.conn = conn
         self.remaining = content_length  # in the current chunk when chunked
         self.chunked = chunked
@@ -25,12 +28,18 @@ class BodyStream(BufferedStream):
             size = parse_chunk_size(await self.conn.readline(64),
                                     self.limit - self.total)
             if size == 0:
+                count = size = 0
                 while True:  # trailer fields are read and ignored
-                    line = await self.conn.readline(1024)
+                    line = await self.conn.readline(1024, 431)
                     if not line:
                         raise RequestError(400, 'Incomplete body')
                     if line == b'\r\n' or line == b'\n':
                         break
+                    count += 1
+                    size += len(line)
+                    if count > self.max_trailer_count or \
+                            size > self.max_trailer_bytes:
+                        raise RequestError(431, 'Trailer fields too large')
                 self.done = True
                 return b''
             self.remaining = size

@@ -175,8 +175,9 @@ class Request:
         req.chunked = chunked
         if chunked or content_length:
             from microdot.body import BodyStream
-            req.body_source = BodyStream(stream, content_length, chunked,
-                                         cls.max_content_length)
+            req.body_source = BodyStream(
+                stream, content_length, chunked, cls.max_content_length,
+                cls.max_header_count, cls.max_header_bytes)
         return req
 
     # The second half of create(): reads a small body into .body, or leaves
