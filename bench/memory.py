@@ -116,7 +116,7 @@ def measure(python, micropython, mpy_cross, work, quick=False):
         if mpy_cross:
             trees[MD27]['mpy'] = copy_md27_for_micropython(
                 md, os.path.join(work, 'md27-mpy'), mpy_cross)
-    counts = (0, 100, 1000) if quick else (0, 1000, 10000)
+    counts = (0, 100, 1000) if quick else (0, 1000, 10000, 20000)
     result = {'counts': list(counts), 'frameworks': {}}
     for name in (OURS, MD27):
         r = result['frameworks'][name] = {}

@@ -15,7 +15,7 @@ def summarise(targets, scenarios, runs, rss):
             'rss_mb': round(rss[t.name] / 1024.0, 1) if t.name in rss else None,
             'scenarios': {},
         }
-        for key, _path, conns, _keep in scenarios:
+        for key, _path, conns, _keep, _share in scenarios:
             rs = runs.get((t.name, key))
             if not rs:
                 continue
@@ -76,7 +76,8 @@ def markdown(meta, targets, scenarios, data, mem):
     lines = [
         '# Benchmark report',
         '',
-        '%s · %d CPUs · CPython %s · %s · %s · wrk 1 thread, %d s per run, %d repetition(s) '
+        '%s · %d CPUs · CPython %s · %s · %s · wrk 1 thread, %d s per run (half that for '
+        '`c1` and `/json`, `/users`), %d repetition(s) '
         'interleaved%s · total %d s' % (
             meta['date'], meta['cpus'], meta['cpython'], meta['micropython'], meta['wrk'],
             meta['duration'], meta['reps'], ' (QUICK)' if meta['quick'] else '',
@@ -223,9 +224,12 @@ def targets_table(data, main, mem):
         h = ours.get('heap_after', {})
         c = mem['counts']
         grow = h[str(c[2])] - h[str(c[1])] if str(c[2]) in h and str(c[1]) in h else None
+        later = ''
+        if len(c) > 3 and str(c[3]) in h and str(c[2]) in h:
+            later = ' (then %+d bytes to %s)' % (h[str(c[3])] - h[str(c[2])], format(c[3], ','))
         rows.append(('no heap growth between %s and %s requests' % (
             format(c[1], ','), format(c[2], ',')),
-            'n/a' if grow is None else '%+d bytes' % grow,
+            'n/a' if grow is None else '%+d bytes%s' % (grow, later),
             verdict(grow, lambda x: x <= LEAK_TOLERANCE)))
     out = ['## Targets', '', '| target | measured | verdict |', '|---|---:|---|']
     out += ['| %s | %s | %s |' % r for r in rows]

@@ -29,14 +29,14 @@ from targets import BENCH, APPS, build_targets  # noqa: E402
 
 WRK_SCRIPT = os.path.join(BENCH, 'wrk_report.lua')
 
-# (key, path, connections, keep-alive)
+# (key, path, connections, keep-alive, share of the run time: 1 full, 2 half)
 SCENARIOS = [
-    ('/ c32 ka', '/', 32, True),
-    ('/ c1 ka', '/', 1, True),
-    ('/ c32 close', '/', 32, False),
-    ('/ c1 close', '/', 1, False),
-    ('/json c32 ka', '/json', 32, True),
-    ('/users c32 ka', '/users/42', 32, True),
+    ('/ c32 ka', '/', 32, True, 1),
+    ('/ c1 ka', '/', 1, True, 2),
+    ('/ c32 close', '/', 32, False, 1),
+    ('/ c1 close', '/', 1, False, 2),
+    ('/json c32 ka', '/json', 32, True, 2),
+    ('/users c32 ka', '/users/42', 32, True, 2),
 ]
 MAIN = SCENARIOS[0][0]
 
@@ -162,7 +162,7 @@ def serve_and_load(targets, scenarios, reps, duration, logdir):
     rss = {}
     for rep in range(reps):
         order = live[rep % len(live):] + live[:rep % len(live)] if live else []
-        for key, path, conns, keep in scenarios:
+        for key, path, conns, keep, share in scenarios:
             for t in order:
                 if t.proc is None:
                     continue
@@ -177,7 +177,7 @@ def serve_and_load(targets, scenarios, reps, duration, logdir):
                         t.status = status
                         continue
                 try:
-                    r = run_wrk(t.port, path, conns, keep, duration)
+                    r = run_wrk(t.port, path, conns, keep, max(1, duration // share))
                 except (RuntimeError, subprocess.TimeoutExpired) as exc:
                     r = {'rps': 0.0, 'p50_ms': 0.0, 'p99_ms': 0.0, 'errors': -1,
                          'requests': 0, 'failure': str(exc)}
