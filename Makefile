@@ -247,3 +247,15 @@ chromium: ## install Chromium for the browser tests (apt-get, as root)
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && \
 	  echo "chromium: installed"; }
+
+#### hostile
+
+.PHONY: fuzz soak
+FUZZ_EXAMPLES ?= 20000
+
+fuzz: venv ## long fuzz run of the request and multipart parsers (FUZZ_EXAMPLES=20000)
+	HOSTILE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PARSER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	  $(VENV)/bin/python -m pytest -q tests/hostile/test_fuzz_cpython.py tests/core/test_parser_property_cpython.py
+
+soak: venv ## 100 000 requests against the server on MicroPython, fixed heap (QUICK=1: 5 000)
+	MICROPYTHON=$(abspath $(MICROPYTHON)) $(VENV)/bin/python tests/hostile/soak_cpython.py $(if $(QUICK),--quick)
