@@ -147,9 +147,12 @@ def body_chunks(response):
 
 
 def error_response(exc):
-    """The response for a request the adapter could not even build (bad header, short body)."""
+    """The response for a request the adapter could not even build (bad header, ambiguous
+    framing, short body). The connection should not carry another request after it:
+    ``close_connection`` asks servers that let the application say so (ASGI) to close it."""
     response = Response(exc.reason, exc.status_code)
     response.complete()
+    response.close_connection = True
     return response
 
 

@@ -23,7 +23,7 @@ import asyncio
 from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
 from microdot import Microdot as BaseMicrodot
 from microdot import Request, Response, iscoroutine
-from microdot.protocol import RequestError
+from microdot.protocol import RequestError, body_framing
 from microdot.streams import BufferedStream
 from microdot.structures import NoCaseDict
 
@@ -209,7 +209,8 @@ class Microdot(BaseMicrodot):
         """The core ``Request`` for an ``http`` or ``websocket`` scope (no body yet)."""
         headers = NoCaseDict()
         for name, value in scope.get('headers') or ():
-            add_header(headers, name.decode('latin-1'), value.decode('latin-1'))
+            # optional whitespace around a value is not part of it (some servers keep it)
+            add_header(headers, name.decode('latin-1'), value.decode('latin-1').strip(' \t'))
         root_path = scope.get('root_path') or ''
         path = scope['path']
         if root_path and (path == root_path or path.startswith(root_path + '/')):
@@ -225,6 +226,9 @@ class Microdot(BaseMicrodot):
             scheme = 'http'
         elif scheme == 'wss':
             scheme = 'https'
+        # the built-in server's framing rules (e.g. Content-Length beside Transfer-Encoding is
+        # refused), whatever the ASGI server tolerated
+        body_framing(headers, scope.get('http_version', '1.1'))
         client = scope.get('client')
         request = Request(self, tuple(client) if client else None,
                           scope.get('method', 'GET'), target,
@@ -260,6 +264,8 @@ class Microdot(BaseMicrodot):
             await response.body_iter().aclose()
             response = error_response(exc)
             headers = header_list(response)
+        if getattr(response, 'close_connection', False):
+            headers.append(('Connection', 'close'))
         await send({
             'type': 'http.response.start',
             'status': response.status_code,

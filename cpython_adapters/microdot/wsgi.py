@@ -28,7 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
 from microdot import Microdot as BaseMicrodot
 from microdot import Request, Response
-from microdot.protocol import RequestError
+from microdot.protocol import RequestError, body_framing
 from microdot.streams import BufferedStream
 from microdot.structures import NoCaseDict
 
@@ -229,6 +229,7 @@ class Microdot(BaseMicrodot):
             client_addr = (addr, int(port)) if port and port.isdigit() else (addr, 0)
         protocol = environ.get('SERVER_PROTOCOL', 'HTTP/1.1')
         version = protocol[5:] if protocol.startswith('HTTP/') else '1.1'
+        body_framing(headers, version)  # the built-in server's framing rules
         sock = NO_UPGRADE
         raw_socket = environ.get('gunicorn.socket')
         if raw_socket is not None and 'HTTP_UPGRADE' in environ:

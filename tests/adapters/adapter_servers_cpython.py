@@ -94,6 +94,7 @@ SERVERS = {
     'gunicorn-gthread': ('wsgi', _gunicorn('gthread', 8)),
     'wsgiref-validate': ('wsgi', _wsgiref),
 }
+ALL_SERVERS = list(SERVERS)  # the servers above, whatever other suites add to SERVERS
 ASGI_SERVERS = [name for name, (kind, _) in SERVERS.items() if kind == 'asgi']
 WSGI_SERVERS = [name for name, (kind, _) in SERVERS.items() if kind == 'wsgi']
 

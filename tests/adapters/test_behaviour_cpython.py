@@ -9,10 +9,10 @@ import time
 import httpx
 import pytest
 
-from adapter_servers_cpython import ASGI_SERVERS, SERVERS, WSGI_SERVERS, raw_request, \
+from adapter_servers_cpython import ALL_SERVERS, ASGI_SERVERS, WSGI_SERVERS, raw_request, \
     status_of
 
-ALL = list(SERVERS)
+ALL = ALL_SERVERS
 
 
 @pytest.fixture(params=ALL)
