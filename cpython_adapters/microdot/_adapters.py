@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 import threading
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes
 
 from microdot.protocol import HTTPException, RequestError, reason_phrase as standard_reason
 from microdot.response import Response
@@ -66,7 +66,6 @@ def _same_path(raw, decoded):
     # rewrote one but not the other)
     if '%' not in raw:
         return raw == decoded
-    from urllib.parse import unquote_to_bytes
     return unquote_to_bytes(raw) == decoded.encode('latin-1')
 
 

@@ -324,7 +324,6 @@ class Microdot(BaseMicrodot):
         sock = ASGIWebSocketSock(receive, send)
         try:
             request = self.asgi_request(scope, sock)
-            _ensure_handshake_headers(request)
             await request.load_body(BufferedStream())  # no body in a websocket scope
             response = await self.dispatch_request(request)
         except RequestError as exc:
@@ -357,17 +356,3 @@ class Microdot(BaseMicrodot):
             await send({'type': 'websocket.close', 'code': 1008,
                         'reason': reason_phrase(response)})
 
-
-def _ensure_handshake_headers(request):
-    # The ASGI server has already validated the opening handshake; some servers (HTTP/2,
-    # HTTP/3 WebSockets) do not pass the HTTP/1.1 upgrade headers along, so the core's
-    # handshake check is given what it looks for.
-    headers = request.headers
-    if 'upgrade' not in (headers.get('Connection') or '').lower():
-        headers['Connection'] = 'Upgrade'
-    if 'websocket' not in (headers.get('Upgrade') or '').lower():
-        headers['Upgrade'] = 'websocket'
-    headers.setdefault('Sec-WebSocket-Version', '13')
-    headers.setdefault('Sec-WebSocket-Key', 'AAAAAAAAAAAAAAAAAAAAAA==')
-    if request.http_version not in ('1.1',):
-        request.http_version = '1.1'
