@@ -184,7 +184,6 @@ EXTERNAL_OUTCOMES = {
         'latin-1 header value': ({200}, _LATIN1),
         'lf in header value': ({200}, 'h11 takes a bare LF as a line end'),
         'cl list': ({200}, 'h11 merges a list of equal Content-Lengths'),
-        'te and cl zero': ({200}, 'h11 frames by Transfer-Encoding'),
         'chunk huge extension': ({200}, _EXT),
         'chunk size 2^64': ({'timeout'}, _WAITS),
         'trailer flood': ({200}, _TRAILERS),
