@@ -297,9 +297,8 @@ class Microdot:
         body = res.body
         if hasattr(body, 'close'):
             body.close()
-        res.status_code = 304
+        res.status_code = 304  # Content-Length stays: the 200's length
         res.body = b''
-        res.headers.pop('Content-Length', None)
 
     #### serving
 

@@ -214,6 +214,7 @@ class FormDataIter:
     buffer_size = 256
     max_header_line = 1024
     max_header_count = 8
+    max_parts = 100  # more parts in one body get 413: a many-part bomb
 
     def __init__(self, request):
         boundary = _boundary(request.content_type)
@@ -224,6 +225,7 @@ class FormDataIter:
         self.buf = b'\r\n'  # so that a delimiter on the first line matches
         self.state = _DATA
         self.current = None
+        self.parts = 0
 
     def __aiter__(self):
         return self
@@ -236,6 +238,9 @@ class FormDataIter:
             await self._read_part_data(self.buffer_size)
         if self.state == _DONE:
             raise StopAsyncIteration
+        self.parts += 1
+        if self.parts > self.max_parts:
+            abort(413, 'Too many form parts')
         name, filename, content_type = await self._read_headers()
         if filename is None:
             data = b''

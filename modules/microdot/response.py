@@ -68,7 +68,8 @@ class Response:
     # Fills in the headers a complete response needs.
     def complete(self):
         headers = self.headers
-        if isinstance(self.body, bytes) and 'Content-Length' not in headers:
+        if isinstance(self.body, bytes) and 'Content-Length' not in headers \
+                and self.status_code not in (204, 304):  # they have no body
             headers['Content-Length'] = str(len(self.body))
         if 'Content-Type' not in headers:
             ctype = self.default_content_type
