@@ -143,6 +143,7 @@ class Server:
         app = self.app
         conn = Connection(self, reader, asyncio.current_task())
         self.connections.append(conn)
+        _set_nodelay(writer)
         try:
             client_addr = writer.get_extra_info('peername')
         except Exception:
@@ -279,6 +280,18 @@ def _error_bytes(status, reason):
         ('Content-Type', 'text/plain; charset=UTF-8'),
         ('Content-Length', str(len(body))),
         ('Connection', 'close'))) + body
+
+
+# Streamed chunks go out at once instead of waiting for the client's delayed
+# ACK (Nagle). CPython's asyncio does this itself; MicroPython's stream keeps
+# its socket in .s.
+def _set_nodelay(writer):
+    sock = getattr(writer, 's', None)
+    if sock is not None:
+        try:
+            sock.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY
+        except Exception:
+            pass  # not a TCP socket, or a port without the option
 
 
 async def _close(writer):
