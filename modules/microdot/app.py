@@ -210,8 +210,9 @@ class Microdot:
             req.url_prefix = entry[3]
             req.subapp = entry[4]
             local_apps = entry[5]
+            apps = (self,) + local_apps if local_apps else (self,)
             res = None
-            for app in (self,) + local_apps:
+            for app in apps:
                 for hook in app.before_request_handlers:
                     res = await invoke_handler(hook, req)
                     if res is not None:
@@ -221,7 +222,7 @@ class Microdot:
             if res is None:
                 res = await invoke_handler(handler, req, **req.url_args)
             res = make_response(res)
-            for app in (self,) + local_apps:
+            for app in apps:
                 for hook in app.after_request_handlers:
                     res = make_response(
                         await invoke_handler(hook, req, res) or res)

@@ -140,6 +140,6 @@ class BodyIter:
                 closer = getattr(obj, 'close', None)
             if closer is not None:
                 ret = closer()
-                if iscoroutine(ret):
-                    await ret
+                if iscoroutine(ret) or hasattr(ret, '__await__'):
+                    await ret  # aclose() of an async generator included
         self.it = None

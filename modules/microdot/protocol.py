@@ -38,6 +38,8 @@ _REASONS = '|200 OK|201 Created|202 Accepted|204 No Content|206 Partial ' \
 
 # The standard reason phrase of a status code ('N/A' when unknown).
 def reason_phrase(status_code):
+    if status_code == 200:
+        return 'OK'
     i = _REASONS.find('|%d ' % status_code)
     if i < 0:
         return 'N/A'

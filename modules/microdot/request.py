@@ -102,15 +102,11 @@ class Request:
             raise RequestError(400, 'Bad URL encoding')
         return args
 
-    # The lines of a request head without their line ends, the request line
-    # first; None when the stream ends before a request starts.
+    # The lines of a request head read line by line, without their line
+    # ends, the request line first; None when the stream ends before a
+    # request starts.
     @staticmethod
     async def _read_head(stream):
-        buf, start = stream.buf, stream.pos
-        end = buf.find(b'\r\n\r\n', start)
-        if end >= 0:  # the usual case: the whole head is already buffered
-            stream.pos = end + 4
-            return buf[start:end].split(b'\r\n')
         cls = Request
         lines = []
         total = 0
@@ -154,9 +150,15 @@ class Request:
         else:
             stream = ConnectionStream(client_reader)
         cls = Request
-        lines = await cls._read_head(stream)
-        if lines is None:
-            return None
+        buf, start = stream.buf, stream.pos
+        end = buf.find(b'\r\n\r\n', start)
+        if end >= 0:  # the usual case: the whole head is already buffered
+            stream.pos = end + 4
+            lines = buf[start:end].split(b'\r\n')
+        else:
+            lines = await cls._read_head(stream)
+            if lines is None:
+                return None
         max_readline = cls.max_readline
         if len(lines[0]) > max_readline:
             raise RequestError(414, 'Request line too long')
@@ -173,7 +175,9 @@ class Request:
         req = cls(app, client_addr, method, url, http_version, headers,
                   sock=(stream, client_writer), scheme=scheme)
         req.chunked = chunked
-        if chunked or content_length:
+        if not chunked and not content_length:
+            req._body = b''
+        else:
             from microdot.body import BodyStream
             req.body_source = BodyStream(
                 stream, content_length, chunked, cls.max_content_length,
@@ -185,7 +189,6 @@ class Request:
     async def read_body(self):
         source = self.body_source
         if source is None:
-            self._body = b''
             return
         if self.http_version == '1.1' and self.content_length <= \
                 self.max_content_length and self.headers.get(

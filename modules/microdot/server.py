@@ -185,7 +185,8 @@ class Server:
                 raise RequestError(400, 'Missing Host header')
             conn.deadline = None
             conn.state = DISPATCHING  # body reads now have their own deadline
-            await req.read_body()
+            if req.body_source is not None:
+                await req.read_body()
         except RequestError as exc:
             print('{} {}: {}'.format(exc.status_code, exc.reason, client_addr))
             await self._send_error(conn, writer, exc.status_code, exc.reason)
@@ -241,8 +242,11 @@ class Server:
             headers.append(('Connection', 'keep-alive'))
         head = response_head('1.1', status,
                              res.reason or reason_phrase(status), headers)
-        if isinstance(res.body, bytes):
-            await self._send(conn, writer, head if no_body else head + res.body)
+        if isinstance(res.body, bytes):  # the usual case, in one write
+            conn.deadline = self.now + self.app.write_timeout
+            writer.write(head if no_body else head + res.body)
+            await writer.drain()
+            conn.deadline = None
             return keep_alive
         it = res.body_iter()
         try:
