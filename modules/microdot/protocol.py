@@ -84,37 +84,46 @@ def _origin_form(target, method):
     raise RequestError(400, 'Bad request target')
 
 
-# Parses header lines (bytes, line ends removed) into a NoCaseDict; repeated
-# fields are merged, conflicting Content-Length or Host values refused.
-def parse_headers(lines, first=0):
+# Parses the header section (bytes: lines joined by CRLF, without the blank
+# line) into a NoCaseDict; repeated fields are merged, conflicting
+# Content-Length or Host values refused, lines over max_line get 431.
+def parse_headers(block, max_line=0):
     fields = {}  # name as sent -> value
     names = {}  # lower-case name -> name as sent
-    for i in range(first, len(lines)):
+    if block:
         try:
-            line = lines[i].decode()
+            text = block.decode()
         except UnicodeError:
             raise RequestError(400, 'Malformed header')
-        j = line.find(':')
-        name = line[:j]
-        # no space, control or non-ASCII char in a name: blocks smuggling
-        # tricks and obsolete line folding alike
-        if j <= 0 or min(name) < '!' or max(name) > '~' or '\r' in line or \
-                '\0' in line or '\n' in line:
+        lines = text.split('\r\n')
+        # the separators hold the only CRs and LFs allowed: a bare one, or a
+        # NUL, is a smuggling attempt
+        n = len(lines) - 1
+        if text.count('\n') != n or text.count('\r') != n or '\0' in text:
             raise RequestError(400, 'Malformed header')
-        value = line[j + 1:].strip(' \t')
-        lower = name.lower()
-        old_name = names.get(lower)
-        if old_name is None:
-            names[lower] = name
-            fields[name] = value
-            continue
-        old = fields[old_name]
-        if lower == 'content-length' or lower == 'host':
-            if old != value:
-                raise RequestError(400, 'Conflicting ' + name)
-        else:
-            fields[old_name] = old + ('; ' if lower == 'cookie' else ', ') + \
-                value
+        for line in lines:
+            if max_line and len(line) > max_line:
+                raise RequestError(431, 'Header line too long')
+            j = line.find(':')
+            name = line[:j]
+            # no space, control or non-ASCII char in a name: blocks
+            # smuggling tricks and obsolete line folding alike
+            if j <= 0 or min(name) < '!' or max(name) > '~':
+                raise RequestError(400, 'Malformed header')
+            value = line[j + 1:].strip(' \t')
+            lower = name.lower()
+            old_name = names.get(lower)
+            if old_name is None:
+                names[lower] = name
+                fields[name] = value
+                continue
+            old = fields[old_name]
+            if lower == 'content-length' or lower == 'host':
+                if old != value:
+                    raise RequestError(400, 'Conflicting ' + name)
+            else:
+                fields[old_name] = old + (
+                    '; ' if lower == 'cookie' else ', ') + value
     return NoCaseDict.adopt(fields, names)
 
 

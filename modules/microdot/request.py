@@ -154,23 +154,22 @@ class Request:
         end = buf.find(b'\r\n\r\n', start)
         if end >= 0:  # the usual case: the whole head is already buffered
             stream.pos = end + 4
-            lines = buf[start:end].split(b'\r\n')
+            i = buf.find(b'\r\n', start)
+            request_line = buf[start:i]
+            block = buf[i + 2:end] if i < end else b''
         else:
             lines = await cls._read_head(stream)
             if lines is None:
                 return None
-        max_readline = cls.max_readline
-        if len(lines[0]) > max_readline:
+            request_line = lines[0]
+            block = b'\r\n'.join(lines[1:])
+        if len(request_line) > cls.max_readline:
             raise RequestError(414, 'Request line too long')
-        method, url, http_version = parse_request_line(lines[0])
-        if len(lines) > cls.max_header_count + 1:
-            raise RequestError(431, 'Too many header fields')
-        total = 0
-        for i in range(1, len(lines)):
-            total += len(lines[i])
-            if len(lines[i]) > max_readline or total > cls.max_header_bytes:
-                raise RequestError(431, 'Request header fields too large')
-        headers = parse_headers(lines, 1)
+        method, url, http_version = parse_request_line(request_line)
+        if len(block) > cls.max_header_bytes or \
+                block.count(b'\r\n') >= cls.max_header_count:
+            raise RequestError(431, 'Request header fields too large')
+        headers = parse_headers(block, cls.max_readline)
         content_length, chunked = body_framing(headers, http_version)
         req = cls(app, client_addr, method, url, http_version, headers,
                   sock=(stream, client_writer), scheme=scheme)

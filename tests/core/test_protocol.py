@@ -42,8 +42,8 @@ class TestRequestLine(unittest.TestCase):
 
 class TestHeaders(unittest.TestCase):
     def test_parse_and_merge(self):
-        h = parse_headers([b'Accept: a', b'accept:  b ', b'Cookie: x=1',
-                           b'Cookie: y=2', b'X-Empty:'])
+        h = parse_headers(b'Accept: a\r\naccept:  b \r\nCookie: x=1\r\n'
+                          b'Cookie: y=2\r\nX-Empty:')
         self.assertEqual(h['Accept'], 'a, b')
         self.assertEqual(h['cookie'], 'x=1; y=2')
         self.assertEqual(h['x-empty'], '')
@@ -52,17 +52,18 @@ class TestHeaders(unittest.TestCase):
     def test_refused(self):
         for line in (b'NoColon', b': empty', b'Bad Name: x', b'Name : x',
                      b' folded: x', b'X: a\rb', b'X: a\x00', b'X: a\nb',
+                     b'X: a\r\n folded', b'X: a\r\n\r\nY: b',
                      b'X\xff: y', b'X: \xff\xfe'):
             with self.assertRaises(RequestError):
-                parse_headers([line])
+                parse_headers(line)
 
     def test_duplicate_content_length(self):
-        h = parse_headers([b'Content-Length: 5', b'content-length: 5'])
+        h = parse_headers(b'Content-Length: 5\r\ncontent-length: 5')
         self.assertEqual(h['Content-Length'], '5')
         with self.assertRaises(RequestError):
-            parse_headers([b'Content-Length: 5', b'Content-Length: 6'])
+            parse_headers(b'Content-Length: 5\r\nContent-Length: 6')
         with self.assertRaises(RequestError):
-            parse_headers([b'Host: a', b'Host: b'])
+            parse_headers(b'Host: a\r\nHost: b')
 
 
 class TestFraming(unittest.TestCase):
