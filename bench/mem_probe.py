@@ -4,8 +4,9 @@
 #   mem_probe.py modules     -> prints `MEM {"module": bytes, ...}`: the heap each module of
 #                               the package keeps (its own share, not what it imports)
 #   mem_probe.py serve PORT  -> serves the hello app plus /mem (the heap in use after a
-#                               collection, as text) and /files (the microdot modules
-#                               loaded so far) on 127.0.0.1:PORT
+#                               collection, as text), /alloc/start and /alloc/stop (bytes
+#                               allocated in between, the collector held off) and /files
+#                               (the microdot modules loaded so far) on 127.0.0.1:PORT
 import sys
 import gc
 import asyncio
@@ -82,6 +83,21 @@ def serve(port):
     async def mem(request):
         gc.collect()
         return str(gc.mem_alloc())
+
+    alloc = [0]
+
+    @app.route('/alloc/start')
+    async def alloc_start(request):
+        gc.collect()
+        gc.disable()
+        alloc[0] = gc.mem_alloc()
+        return 'ok'
+
+    @app.route('/alloc/stop')
+    async def alloc_stop(request):
+        used = gc.mem_alloc() - alloc[0]
+        gc.enable()
+        return str(used)
 
     @app.route('/files')
     async def files(request):

@@ -4,7 +4,8 @@
 - the smallest `-X heapsize` that imports the package and serves two requests (bisection);
 - the heap in use after 0, 1 000 and 10 000 requests (leak check, .mpy);
 - the .mpy bytes of the modules loaded once requests have been served (the core);
-- the heap each module keeps (.mpy), to show where it goes.
+- the heap each module keeps (.mpy), to show where it goes;
+- the bytes allocated per keep-alive request to `/` (the collector's work).
 """
 import json
 import os
@@ -97,9 +98,14 @@ def heap_over_requests(micropython, path, counts):
             done = n
             status, body = get(p.port, '/mem')
             heaps[n] = int(body)
+        # bytes allocated per request (garbage the collector must reclaim), 50 requests
+        get(p.port, '/alloc/start')
+        hammer(p.port, '/', 50)
+        status, body = get(p.port, '/alloc/stop')
+        per_request = int(body) // 51
         status, body = get(p.port, '/files')
         files = json.loads(body)
-    return heaps, files
+    return heaps, files, per_request
 
 
 def measure(python, micropython, mpy_cross, work, quick=False):
@@ -140,12 +146,14 @@ def measure(python, micropython, mpy_cross, work, quick=False):
                                                       4096 if quick else 1024)
         form = 'mpy' if 'mpy' in trees[name] else 'py'
         try:
-            heaps, files = heap_over_requests(micropython, trees[name][form], counts)
+            heaps, files, per_request = heap_over_requests(micropython, trees[name][form],
+                                                           counts)
         except Exception as exc:
             r['error'] = 'leak check: %s' % exc
             continue
         r['heap_after'] = {str(n): heaps[n] for n in counts}
         r['heap_form'] = form
+        r['alloc_per_request'] = per_request
         if form == 'mpy':
             r['mpy_bytes'] = sum(os.path.getsize(f) for f in files if os.path.exists(f))
             r['mpy_files'] = sorted(os.path.basename(f) for f in files)
