@@ -3,7 +3,6 @@
 import asyncio
 
 from microdot.protocol import HTTPException, RequestError
-from microdot.request import Request
 from microdot.response import Response, iscoroutine
 from microdot.routing import URLPattern
 from microdot.structures import urldecode
