@@ -219,7 +219,14 @@ class Microdot:
                 if res is not None:
                     break
             if res is None:
-                res = await invoke_handler(handler, req, **req.url_args)
+                if iscoroutinefunction is None or \
+                        iscoroutinefunction(handler):  # saves a frame
+                    res = handler(req, **req.url_args) if req.url_args \
+                        else handler(req)
+                    if iscoroutine(res):
+                        res = await res
+                else:
+                    res = await invoke_handler(handler, req, **req.url_args)
             res = make_response(res)
             for app in apps:
                 for hook in app.after_request_handlers:

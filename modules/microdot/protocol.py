@@ -48,39 +48,43 @@ def reason_phrase(status_code):
 
 # Splits b'METHOD SP target SP HTTP/1.x' into (method, target, version) strs.
 def parse_request_line(line):
-    if line.endswith(b'\r\n'):
-        line = line[:-2]
-    elif line.endswith(b'\n'):
-        line = line[:-1]
-    parts = line.split(b' ')
+    try:
+        line = line.decode()
+    except UnicodeError:
+        raise RequestError(400, 'Bad request target')
+    if line.endswith('\n'):
+        line = line[:-2] if line.endswith('\r\n') else line[:-1]
+    parts = line.split(' ')
     if len(parts) != 3:
         raise RequestError(400, 'Malformed request line')
     method, target, version = parts
-    if not method or len(method) > 16 or min(method) < 0x41 or \
-            max(method) > 0x5a:  # A-Z only
+    if not method or len(method) > 16 or min(method) < 'A' or \
+            max(method) > 'Z':  # A-Z only
         raise RequestError(400, 'Bad method')
-    if version != b'HTTP/1.1' and version != b'HTTP/1.0':
-        if version.startswith(b'HTTP/') and len(version) == 8 and \
-                version[6] == 0x2e and version[5] in b'0123456789' and \
-                version[7] in b'0123456789':
-            raise RequestError(505, 'HTTP version not supported')
+    if version == 'HTTP/1.1':
+        version = '1.1'
+    elif version == 'HTTP/1.0':
+        version = '1.0'
+    elif len(version) == 8 and version.startswith('HTTP/') and \
+            version[6] == '.' and '0' <= version[5] <= '9' and \
+            '0' <= version[7] <= '9':
+        raise RequestError(505, 'HTTP version not supported')
+    else:
         raise RequestError(400, 'Bad HTTP version')
-    if not target or min(target) < 0x21 or 0x7f in target:
+    # no control characters, spaces or DEL; non-ASCII (UTF-8) is let through
+    if not target or min(target) < '!' or '\x7f' in target:
         raise RequestError(400, 'Bad request target')
-    if target[0] != 0x2f:  # '/'
-        target = _origin_form(target, method)
-    try:
-        return method.decode(), target.decode(), version[5:].decode()
-    except UnicodeError:
-        raise RequestError(400, 'Bad request target')
+    if target[0] != '/':
+        target = _origin_form(target)
+    return method, target, version
 
 
 # Reduces an absolute-form target (http://host/path) to its path part.
-def _origin_form(target, method):
-    for scheme in (b'http://', b'https://'):
+def _origin_form(target):
+    for scheme in ('http://', 'https://'):
         if target.startswith(scheme):
-            i = target.find(b'/', len(scheme))
-            return b'/' if i < 0 else target[i:]
+            i = target.find('/', len(scheme))
+            return '/' if i < 0 else target[i:]
     raise RequestError(400, 'Bad request target')
 
 
@@ -167,13 +171,30 @@ def unsafe_header_value(value):
     return '\r' in value or '\n' in value or '\0' in value
 
 
-# Serialises a response head: status line, headers and the blank line.
-def response_head(version, status_code, reason, header_items):
-    lines = ['HTTP/%s %d %s\r\n' % (version, status_code, reason)]
-    for name, value in header_items:
-        lines.append(name)
-        lines.append(': ')
-        lines.append(value)
-        lines.append('\r\n')
-    lines.append('\r\n')
-    return ''.join(lines).encode()
+# Serialises a response head: status line, header_items and extra (name,
+# value) pairs (a list value gives one field each), the blank line.
+def response_head(version, status_code, reason, header_items, extra=()):
+    parts = ['HTTP/', version, ' ', str(status_code), ' ', reason, '\r\n']
+    lines = 2  # the status line and the blank line
+    for items in (header_items, extra):
+        for name, value in items:
+            if isinstance(value, list):  # one field per value (Set-Cookie)
+                if not value:
+                    continue
+                lines += len(value) - 1
+                value = ('\r\n' + name + ': ').join([str(v) for v in value])
+            elif not isinstance(value, str):
+                value = str(value)
+            parts.append(name)
+            parts.append(': ')
+            parts.append(value)
+            parts.append('\r\n')
+            lines += 1
+    parts.append('\r\n')
+    head = ''.join(parts)
+    # each line end holds the only CR and LF allowed: a value holding one
+    # would split the response
+    if head.count('\n') != lines or head.count('\r') != lines or \
+            '\0' in head:
+        raise RequestError(400, 'Invalid header value')
+    return head.encode()

@@ -19,6 +19,26 @@ class Request:
     class G:
         pass
 
+    # Per-request state starts at these class-level defaults, so a request
+    # only stores what differs: fewer allocations per request on a board.
+    url_prefix = ''
+    subapp = None
+    route = None
+    url_args = None
+    files = None
+    query_string = None
+    content_length = 0
+    chunked = False
+    body_source = None  # the framed body on a server connection
+    after_request_handlers = ()
+    _body = None
+    _stream = None
+    _json = None
+    _form = None
+    _args = None
+    _cookies = None
+    _g = None
+
     def __init__(self, app, client_addr, method, url, http_version, headers,
                  body=None, stream=None, sock=None, url_prefix='',
                  subapp=None, scheme=None, route=None):
@@ -30,27 +50,21 @@ class Request:
         self.headers = headers
         self.scheme = scheme or 'http'
         self.sock = sock
-        self.url_prefix = url_prefix
-        self.subapp = subapp
-        self.route = route
-        self.url_args = None
-        self.g = Request.G()
-        self._body = body
-        self._stream = stream
-        self._json = None
-        self._form = None
-        self.files = None
-        self.after_request_handlers = []
+        if url_prefix:
+            self.url_prefix = url_prefix
+        if subapp is not None:
+            self.subapp = subapp
+        if route is not None:
+            self.route = route
+        if body is not None:
+            self._body = body
+        if stream is not None:
+            self._stream = stream
         i = url.find('?')
         if i < 0:
-            self.path, self.query_string = url, None
+            self.path = url
         else:
             self.path, self.query_string = url[:i], url[i + 1:]
-        self._args = None  # parsed when first used
-        self._cookies = None
-        self.chunked = False
-        self.body_source = None  # the framed body on a server connection
-        self.content_length = 0
         value = headers.get('Content-Length')
         if value:
             try:
@@ -58,6 +72,12 @@ class Request:
             except ValueError:
                 raise RequestError(400, 'Bad Content-Length')
         self.content_type = headers.get('Content-Type')
+
+    @property
+    def g(self):
+        if self._g is None:
+            self._g = Request.G()
+        return self._g
 
     @property
     def args(self):
@@ -255,5 +275,7 @@ class Request:
         self._form = value
 
     def after_request(self, f):
+        if not self.after_request_handlers:
+            self.after_request_handlers = []
         self.after_request_handlers.append(f)
         return f

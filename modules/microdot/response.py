@@ -46,6 +46,8 @@ class Response:
         'webp': 'image/webp',
     }
     already_handled = None  # set below: a Response that sends nothing
+    is_head = False
+    _full_content_type = ('', '')
 
     def __init__(self, body=b'', status_code=200, headers=None, reason=None):
         if body is None and status_code == 200:
@@ -54,7 +56,6 @@ class Response:
         self.status_code = status_code
         self.headers = NoCaseDict(headers)
         self.reason = reason
-        self.is_head = False
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
             self.headers.setdefault('Content-Type',
@@ -74,7 +75,11 @@ class Response:
         if 'Content-Type' not in headers:
             ctype = self.default_content_type
             if 'charset=' not in ctype:
-                ctype += '; charset=UTF-8'
+                cache = Response._full_content_type  # built once, not per request
+                if cache[0] != ctype:
+                    cache = Response._full_content_type = (
+                        ctype, ctype + '; charset=UTF-8')
+                ctype = cache[1]
             headers['Content-Type'] = ctype
 
     # The headers as (name, value) strs, Set-Cookie lists expanded; a value

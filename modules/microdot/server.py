@@ -16,6 +16,9 @@ from microdot.response import Response
 from microdot.streams import ConnectionStream
 
 _NO_BODY_STATUS = (204, 304)
+_CHUNKED = (('Transfer-Encoding', 'chunked'),)
+_CLOSE = (('Connection', 'close'),)
+_KEEP_ALIVE = (('Connection', 'keep-alive'),)
 # Connection states; a timeout in READING_HEAD or DISPATCHING answers 408.
 # UPGRADED: taken over by another protocol (WebSocket), no HTTP deadlines.
 IDLE, READING_HEAD, DISPATCHING, WRITING, DISCARDING, UPGRADED = range(6)
@@ -155,8 +158,8 @@ class Server:
                 conn.state = IDLE
                 conn.idle_since = self.now
                 conn.deadline = self.now + timeout
-                if not await conn.wait_data():
-                    break
+                if conn.pos >= len(conn.buf) and not await conn._fill():
+                    break  # the client closed the connection
                 conn.state = READING_HEAD
                 conn.deadline = self.now + app.request_head_timeout
                 timeout = app.keepalive_timeout
@@ -227,21 +230,21 @@ class Server:
     # Writes res; returns whether the connection can carry another request.
     async def _write_response(self, conn, writer, req, res, keep_alive):
         status = res.status_code
-        headers = res.header_items()
         no_body = res.is_head or status in _NO_BODY_STATUS or status < 200
         chunked = False
+        extra = ()
         if not no_body and 'Content-Length' not in res.headers:
             if req.http_version == '1.1':
                 chunked = True
-                headers.append(('Transfer-Encoding', 'chunked'))
+                extra = _CHUNKED
             else:
                 keep_alive = False  # the body ends when the connection does
         if not keep_alive:
-            headers.append(('Connection', 'close'))
+            extra += _CLOSE
         elif req.http_version == '1.0':
-            headers.append(('Connection', 'keep-alive'))
-        head = response_head('1.1', status,
-                             res.reason or reason_phrase(status), headers)
+            extra += _KEEP_ALIVE
+        head = response_head('1.1', status, res.reason or reason_phrase(status),
+                             res.headers.items(), extra)
         if isinstance(res.body, bytes):  # the usual case, in one write
             conn.deadline = self.now + self.app.write_timeout
             writer.write(head if no_body else head + res.body)
