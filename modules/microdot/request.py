@@ -190,7 +190,11 @@ class Request:
                 block.count(b'\r\n') >= cls.max_header_count:
             raise RequestError(431, 'Request header fields too large')
         headers = parse_headers(block, cls.max_readline)
-        content_length, chunked = body_framing(headers, http_version)
+        if not headers.keymap.get('content-length') and \
+                not headers.keymap.get('transfer-encoding'):
+            content_length, chunked = 0, False  # no body: nothing to check
+        else:
+            content_length, chunked = body_framing(headers, http_version)
         req = cls(app, client_addr, method, url, http_version, headers,
                   sock=(stream, client_writer), scheme=scheme)
         req.chunked = chunked

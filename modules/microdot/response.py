@@ -69,10 +69,12 @@ class Response:
     # Fills in the headers a complete response needs.
     def complete(self):
         headers = self.headers
-        if isinstance(self.body, bytes) and 'Content-Length' not in headers \
-                and self.status_code not in (204, 304):  # they have no body
+        empty = not headers  # the usual case: nothing to look up
+        if isinstance(self.body, bytes) and (
+                empty or 'Content-Length' not in headers) and \
+                self.status_code not in (204, 304):  # they have no body
             headers['Content-Length'] = str(len(self.body))
-        if 'Content-Type' not in headers:
+        if empty or 'Content-Type' not in headers:
             ctype = self.default_content_type
             if 'charset=' not in ctype:
                 cache = Response._full_content_type  # built once, not per request

@@ -184,7 +184,7 @@ class Server:
                                           scheme)
             if req is None:
                 return False
-            if req.http_version == '1.1' and 'Host' not in req.headers:
+            if req.http_version == '1.1' and 'host' not in req.headers.keymap:
                 raise RequestError(400, 'Missing Host header')
             conn.deadline = None
             conn.state = DISPATCHING  # body reads now have their own deadline
@@ -221,8 +221,8 @@ class Server:
     def _keep_alive(self, req):
         if self.stopping or self.app.shutdown_requested:
             return False
-        connection = req.headers.get('Connection')
-        connection = connection.lower() if connection else ''
+        name = req.headers.keymap.get('connection')  # parsed by us: a NoCaseDict
+        connection = req.headers[name].lower() if name else ''
         if req.http_version == '1.1':
             return 'close' not in connection
         return 'keep-alive' in connection
@@ -233,7 +233,8 @@ class Server:
         no_body = res.is_head or status in _NO_BODY_STATUS or status < 200
         chunked = False
         extra = ()
-        if not no_body and 'Content-Length' not in res.headers:
+        if not no_body and not isinstance(res.body, bytes) and \
+                'Content-Length' not in res.headers:
             if req.http_version == '1.1':
                 chunked = True
                 extra = _CHUNKED
