@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote_to_bytes
 
 from microdot.protocol import HTTPException, RequestError, reason_phrase as standard_reason
 from microdot.response import Response
+from microdot.structures import NoCaseDict
 
 # Connection-level headers a server manages itself; an application must not pass them on
 # (PEP 3333 forbids them outright, ASGI servers frame the body themselves).
@@ -72,17 +73,20 @@ def _same_path(raw, decoded):
 def add_header(headers, name, value):
     """Adds one request header to a ``NoCaseDict``, merging repeats the way the core does."""
     old = headers.get(name)
-    if old is None:
-        headers[name] = value
-        return
+    headers[name] = value if old is None else merge_header(name, old, value)
+
+
+def merge_header(name, old, value):
+    """The value of a request header that came twice: ``old`` and ``value`` joined (a
+    ``RequestError(400)`` for two different Content-Length or Host values)."""
     lower = name.lower()
     if lower == 'content-length' or lower == 'host':
         if old != value:
             raise RequestError(400, 'Conflicting ' + name)
-    elif lower == 'cookie':
-        headers[name] = old + '; ' + value
-    else:
-        headers[name] = old + ', ' + value
+        return old
+    if lower == 'cookie':
+        return old + '; ' + value
+    return old + ', ' + value
 
 
 def latin1(value):
@@ -95,14 +99,38 @@ def latin1(value):
         return value.encode('utf-8').decode('latin-1')
 
 
+def _skipped(response):
+    status = response.status_code
+    if status < 200 or status == 204 or status == 304:
+        return NO_CONTENT_SKIP  # a response that has no content has no content type
+    return HOP_BY_HOP
+
+
 def header_list(response):
     """The response's headers as ``(name, value)`` latin-1 strings, hop-by-hop ones left out.
     Raises ``RequestError(400)`` when a value holds CR or LF."""
-    skip = HOP_BY_HOP
-    if response.status_code in (204, 304) or response.status_code < 200:
-        skip = NO_CONTENT_SKIP  # a response that has no content has no content type
-    return [(name, latin1(value)) for name, value in response.header_items()
-            if name.lower() not in skip]
+    skip = _skipped(response)
+    headers = []
+    for name, value in response.header_items():
+        if name.lower() not in skip:
+            if not value.isascii():
+                value = latin1(value)
+            headers.append((name, value))
+    return headers
+
+
+def header_bytes(response):
+    """``header_list()`` as ``(name, value)`` bytes pairs, the way ASGI sends them."""
+    skip = _skipped(response)
+    headers = []
+    for name, value in response.header_items():
+        if name.lower() not in skip:
+            try:
+                value = value.encode('latin-1')
+            except UnicodeEncodeError:
+                value = value.encode('utf-8')
+            headers.append((name.encode('latin-1'), value))
+    return headers
 
 
 def reason_phrase(response):
@@ -203,3 +231,20 @@ def hosting_server_pid():
     if parent is not None and parent.pid:
         return parent.pid
     return os.getpid()
+
+
+try:
+    _adopt = NoCaseDict.adopt
+except AttributeError:  # a core without the bulk constructor
+    _adopt = None
+
+
+def new_headers(fields, keymap):
+    """A ``NoCaseDict`` of ``fields`` (name as received -> value), ``keymap`` mapping each
+    lower-case name to the name as received."""
+    if _adopt is not None:
+        return _adopt(fields, keymap)
+    headers = NoCaseDict()
+    for name, value in fields.items():
+        headers[name] = value
+    return headers

@@ -25,10 +25,9 @@ from microdot import Microdot as BaseMicrodot
 from microdot import Request, Response, iscoroutine
 from microdot.protocol import RequestError, body_framing
 from microdot.streams import BufferedStream
-from microdot.structures import NoCaseDict
 
-from microdot._adapters import NO_UPGRADE, ShutdownSignal, add_header, body_chunks, \
-    error_response, header_list, reason_phrase, request_target
+from microdot._adapters import NO_UPGRADE, ShutdownSignal, body_chunks, error_response, \
+    header_bytes, merge_header, new_headers, reason_phrase, request_target
 
 try:
     from microdot.websocket import WebSocket, WebSocketError, websocket_upgrade, \
@@ -159,14 +158,15 @@ class Microdot(BaseMicrodot):
     async def __call__(self, scope, receive, send):
         kind = scope['type']
         if kind == 'http' or kind == 'websocket':
-            self.shutdown_signal.begin()
+            signal = self.shutdown_signal
+            signal.begin()
             try:
                 if kind == 'http':
                     await self.asgi_http(scope, receive, send)
                 else:
                     await self.asgi_websocket(scope, receive, send)
             finally:
-                self.shutdown_signal.end()
+                signal.end()
         elif kind == 'lifespan':
             await self.asgi_lifespan(scope, receive, send)
         else:
@@ -206,77 +206,103 @@ class Microdot(BaseMicrodot):
     #### requests
 
     def asgi_request(self, scope, sock):
-        """The core ``Request`` for an ``http`` or ``websocket`` scope (no body yet)."""
-        headers = NoCaseDict()
+        """``(request, body_pending)``: the core ``Request`` for an ``http`` or ``websocket``
+        scope, and whether its body is still to be loaded.  It is not when the scope cannot
+        carry one (a websocket scope, HTTP/1.x without Content-Length or Transfer-Encoding):
+        ``request.body`` is then ``b''`` and ``receive()`` is left alone."""
+        fields = {}
+        keymap = {}  # lower-case name -> the name as received
         for name, value in scope.get('headers') or ():
+            name = name.decode('latin-1')
             # optional whitespace around a value is not part of it (some servers keep it)
-            add_header(headers, name.decode('latin-1'), value.decode('latin-1').strip(' \t'))
+            value = value.decode('latin-1').strip(' \t')
+            lower = name.lower()
+            seen = keymap.get(lower)
+            if seen is None:
+                keymap[lower] = name
+                fields[name] = value
+            else:
+                fields[seen] = merge_header(name, fields[seen], value)
+        headers = new_headers(fields, keymap)
         root_path = scope.get('root_path') or ''
         path = scope['path']
-        if root_path and (path == root_path or path.startswith(root_path + '/')):
-            path = path[len(root_path):] or '/'
         raw_path = scope.get('raw_path')
-        raw_path = raw_path.decode('latin-1') if raw_path else None
-        # the decoded path, as latin-1 characters of its UTF-8 bytes
-        path = path.encode('utf-8', 'surrogateescape').decode('latin-1')
-        target = request_target(raw_path, root_path, path,
-                                scope.get('query_string', b'').decode('latin-1'))
+        query = scope.get('query_string')
+        if not root_path and raw_path and path[:1] == '/' and path.isascii() and \
+                '%' not in path and '?' not in path and raw_path.decode('latin-1') == path:
+            target = path  # the usual case: nothing was decoded or mounted
+            if query:
+                target += '?' + query.decode('latin-1')
+        else:
+            if root_path and (path == root_path or path.startswith(root_path + '/')):
+                path = path[len(root_path):] or '/'
+            raw_path = raw_path.decode('latin-1') if raw_path else None
+            # the decoded path, as latin-1 characters of its UTF-8 bytes
+            path = path.encode('utf-8', 'surrogateescape').decode('latin-1')
+            target = request_target(raw_path, root_path, path,
+                                    query.decode('latin-1') if query else '')
         scheme = scope.get('scheme') or 'http'
         if scheme == 'ws':
             scheme = 'http'
         elif scheme == 'wss':
             scheme = 'https'
-        # the built-in server's framing rules (e.g. Content-Length beside Transfer-Encoding is
-        # refused), whatever the ASGI server tolerated
-        body_framing(headers, scope.get('http_version', '1.1'))
+        version = scope.get('http_version', '1.1')
+        body = None
+        if 'content-length' in keymap or 'transfer-encoding' in keymap:
+            # the built-in server's framing rules (e.g. Content-Length beside
+            # Transfer-Encoding is refused), whatever the ASGI server tolerated
+            body_framing(headers, version)
+        elif scope['type'] == 'websocket' or version[:1] == '1':
+            body = b''  # (HTTP/2 and later frame a body without either header)
         client = scope.get('client')
         request = Request(self, tuple(client) if client else None,
-                          scope.get('method', 'GET'), target,
-                          scope.get('http_version', '1.1'), headers,
-                          scheme=scheme, sock=sock)
+                          scope.get('method', 'GET'), target, version, headers,
+                          body=body, scheme=scheme, sock=sock)
         request.asgi_scope = scope
-        return request
+        return request, body is None
 
     async def asgi_http(self, scope, receive, send):
-        body = ASGIBodyStream(receive)
+        body = None
         try:
-            request = self.asgi_request(scope, NO_UPGRADE)
-            if 'Content-Length' not in request.headers:
-                body.limit = request.max_content_length
-            await request.load_body(body)
+            request, body_pending = self.asgi_request(scope, NO_UPGRADE)
+            if body_pending:  # a body to take from http.request messages
+                body = ASGIBodyStream(receive)
+                if 'Content-Length' not in request.headers:
+                    body.limit = request.max_content_length
+                await request.load_body(body)
             response = await self.dispatch_request(request)
         except RequestError as exc:
-            if body.disconnected:
+            if body is not None and body.disconnected:
                 return
             response = error_response(exc)
         except EOFError:  # the client ended the body before Content-Length bytes
-            if body.disconnected:
+            if body is not None and body.disconnected:
                 return
             response = error_response(RequestError(400, 'Incomplete body'))
         if response is Response.already_handled:
             return
-        await self.asgi_send_response(response, body, receive, send)
-
-    async def asgi_send_response(self, response, body, receive, send):
         try:
-            headers = header_list(response)
+            headers = header_bytes(response)
         except RequestError as exc:
             await response.body_iter().aclose()
             response = error_response(exc)
-            headers = header_list(response)
+            headers = header_bytes(response)
         if getattr(response, 'close_connection', False):
-            headers.append(('Connection', 'close'))
-        await send({
-            'type': 'http.response.start',
-            'status': response.status_code,
-            'headers': [(n.encode('latin-1'), v.encode('latin-1')) for n, v in headers],
-        })
-        if response.is_head or isinstance(response.body, bytes):
+            headers.append((b'Connection', b'close'))
+        await send({'type': 'http.response.start', 'status': response.status_code,
+                    'headers': headers})
+        data = response.body
+        if isinstance(data, bytes) or response.is_head:
             # nothing to stream: the body (if any) goes out in one message
-            data = b'' if response.is_head else response.body
-            await response.body_iter().aclose()
+            if response.is_head:
+                if not isinstance(data, bytes):
+                    await response.body_iter().aclose()
+                data = b''
             await send({'type': 'http.response.body', 'body': data, 'more_body': False})
             return
+        await self.asgi_stream_body(response, body or ASGIBodyStream(receive), receive, send)
+
+    async def asgi_stream_body(self, response, body, receive, send):
         chunks = body_chunks(response)
         streamer = asyncio.ensure_future(self._asgi_stream(chunks, send))
         watcher = None
@@ -323,8 +349,7 @@ class Microdot(BaseMicrodot):
             return
         sock = ASGIWebSocketSock(receive, send)
         try:
-            request = self.asgi_request(scope, sock)
-            await request.load_body(BufferedStream())  # no body in a websocket scope
+            request = self.asgi_request(scope, sock)[0]  # (no body in a websocket scope)
             response = await self.dispatch_request(request)
         except RequestError as exc:
             response = error_response(exc)
@@ -340,8 +365,7 @@ class Microdot(BaseMicrodot):
             await send({
                 'type': 'websocket.http.response.start',
                 'status': response.status_code,
-                'headers': [(n.encode('latin-1'), v.encode('latin-1'))
-                            for n, v in header_list(response)],
+                'headers': header_bytes(response),
             })
             chunks = response.body_iter()
             try:

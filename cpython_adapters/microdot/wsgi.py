@@ -21,8 +21,10 @@ a stream/writer pair over that socket and ``microdot.websocket`` runs on it unch
 """
 
 import asyncio
+import collections
 import socket
 import threading
+from asyncio import _get_running_loop, _set_running_loop
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
@@ -30,10 +32,9 @@ from microdot import Microdot as BaseMicrodot
 from microdot import Request, Response
 from microdot.protocol import RequestError, body_framing
 from microdot.streams import BufferedStream
-from microdot.structures import NoCaseDict
 
 from microdot._adapters import NO_UPGRADE, ShutdownSignal, body_chunks, error_response, \
-    header_list, reason_phrase, request_target
+    header_list, new_headers, reason_phrase, request_target
 
 try:
     from microdot.websocket import WebSocket, WebSocketError, websocket_upgrade, \
@@ -59,6 +60,18 @@ class InlineExecutor(ThreadPoolExecutor):
         return future
 
 
+def _run_inline(loop, run_in_executor):
+    # loop.run_in_executor() for the default executor: the call runs at once and its
+    # future is already done, so awaiting it does not wait for the loop
+    def run(executor, func, *args):
+        if executor is not None:
+            return run_in_executor(executor, func, *args)
+        future = loop.create_future()
+        future.set_result(func(*args))  # an exception propagates where it is awaited
+        return future
+    return run
+
+
 _local = threading.local()
 
 
@@ -68,9 +81,44 @@ def thread_loop():
     if loop is None or loop.is_closed():
         loop = asyncio.new_event_loop()
         loop.set_default_executor(InlineExecutor())
+        try:
+            loop.run_in_executor = _run_inline(loop, loop.run_in_executor)
+        except AttributeError:  # a loop type that cannot take it: plain executor calls
+            pass
         asyncio.set_event_loop(loop)
         _local.loop = loop
+        # the loop's queue of ready callbacks, when it has the standard one
+        ready = getattr(loop, '_ready', None)
+        _local.ready = ready if isinstance(ready, collections.deque) else None
     return loop
+
+
+def run_on_thread_loop(coro):
+    """Runs a coroutine to its end on this thread's loop and returns its result.
+
+    Most requests never wait for anything: then the coroutine's task takes its one step
+    right here (the loop marked running, as during ``run_until_complete()``, so that the
+    code sees the same asyncio as ever), without a pass through the loop's selector.  Only
+    when it really waits (for a socket, a timer, another task) does the loop run until the
+    task is done."""
+    loop = thread_loop()
+    ready = _local.ready
+    if ready is None or ready or _get_running_loop() is not None:
+        # callbacks already pending (they run first, as they always have), another loop
+        # running in this thread (refused as usual), or a loop of another kind
+        return loop.run_until_complete(coro)
+    task = loop.create_task(coro)
+    if len(ready) != 1:  # not just the task's first step: let the loop do it
+        return loop.run_until_complete(task)
+    step = ready.popleft()
+    _set_running_loop(loop)
+    try:
+        step._run()
+    finally:
+        _set_running_loop(None)
+    if task.done():
+        return task.result()
+    return loop.run_until_complete(task)
 
 
 #### request body and raw socket
@@ -159,8 +207,7 @@ class WSGIBody:
     """The WSGI response iterable: advances the async body iterator on the thread's loop
     (or hands out ``ready`` chunks); ``on_close`` runs when the server closes it."""
 
-    def __init__(self, loop, chunks, ready=(), on_close=None):
-        self.loop = loop
+    def __init__(self, chunks, ready=(), on_close=None):
         self.chunks = chunks
         self.ready = list(ready)
         self.on_close = on_close
@@ -174,7 +221,7 @@ class WSGIBody:
         if self.chunks is None:
             raise StopIteration
         try:
-            return self.loop.run_until_complete(self.chunks.__anext__())
+            return run_on_thread_loop(self.chunks.__anext__())
         except StopAsyncIteration:
             self.close()
             raise StopIteration
@@ -183,16 +230,24 @@ class WSGIBody:
         chunks, self.chunks = self.chunks, None
         try:
             if chunks is not None:
-                self.loop.run_until_complete(chunks.aclose())
+                run_on_thread_loop(chunks.aclose())
         finally:
             on_close, self.on_close = self.on_close, None
             if on_close is not None:
                 on_close()
 
 
+_header_names = {}  # environ key -> header name, for the names seen so far
+
+
 def _header_name(key):
     # HTTP_X_FORWARDED_FOR -> X-Forwarded-For
-    return '-'.join(part.capitalize() for part in key[5:].split('_'))
+    name = _header_names.get(key)
+    if name is None:
+        name = '-'.join(part.capitalize() for part in key[5:].split('_'))
+        if len(_header_names) < 256:
+            _header_names[key] = name
+    return name
 
 
 class Microdot(BaseMicrodot):
@@ -209,15 +264,25 @@ class Microdot(BaseMicrodot):
         self.shutdown_signal.request()
 
     def wsgi_request(self, environ):
-        """The core ``Request`` for a WSGI environ (no body yet)."""
-        headers = NoCaseDict()
+        """``(request, body_pending)``: the core ``Request`` for a WSGI environ, and
+        whether its body is still to be loaded (it is not for an HTTP/1.x request without
+        Content-Length or Transfer-Encoding: ``request.body`` is then ``b''``)."""
+        fields = {}
+        keymap = {}  # lower-case name -> name
         for key, value in environ.items():
-            if key.startswith('HTTP_'):
-                headers[_header_name(key)] = value
-        if environ.get('CONTENT_TYPE'):
-            headers['Content-Type'] = environ['CONTENT_TYPE']
-        if environ.get('CONTENT_LENGTH'):
-            headers['Content-Length'] = environ['CONTENT_LENGTH']
+            if key[:1] == 'H' and key[:5] == 'HTTP_':  # (a 1-char slice costs nothing)
+                name = _header_name(key)
+                keymap[name.lower()] = name
+                fields[name] = value
+        ctype = environ.get('CONTENT_TYPE')
+        if ctype:
+            keymap['content-type'] = 'Content-Type'
+            fields['Content-Type'] = ctype
+        length = environ.get('CONTENT_LENGTH')
+        if length:
+            keymap['content-length'] = 'Content-Length'
+            fields['Content-Length'] = length
+        headers = new_headers(fields, keymap)
         raw = environ.get('RAW_URI') or environ.get('REQUEST_URI')
         target = request_target(raw, environ.get('SCRIPT_NAME', ''),
                                 environ.get('PATH_INFO', '') or '/',
@@ -228,26 +293,32 @@ class Microdot(BaseMicrodot):
         if addr:
             client_addr = (addr, int(port)) if port and port.isdigit() else (addr, 0)
         protocol = environ.get('SERVER_PROTOCOL', 'HTTP/1.1')
-        version = protocol[5:] if protocol.startswith('HTTP/') else '1.1'
-        body_framing(headers, version)  # the built-in server's framing rules
+        version = protocol[5:] if protocol[:5] == 'HTTP/' else '1.1'
+        body = None
+        if length or 'transfer-encoding' in keymap:
+            body_framing(headers, version)  # the built-in server's framing rules
+        elif version[:1] == '1':
+            body = b''
         sock = NO_UPGRADE
         raw_socket = environ.get('gunicorn.socket')
         if raw_socket is not None and 'HTTP_UPGRADE' in environ:
             sock = (SocketStream(raw_socket), SocketWriter(raw_socket))
         request = Request(self, client_addr, environ.get('REQUEST_METHOD', 'GET'),
-                          target, version, headers,
+                          target, version, headers, body=body,
                           scheme=environ.get('wsgi.url_scheme', 'http'), sock=sock)
         request.environ = environ
-        return request
+        return request, body is None
 
     async def wsgi_dispatch(self, environ):
         try:
-            request = self.wsgi_request(environ)
-            length = request.content_length if 'Content-Length' in request.headers else None
-            if length is None and not environ.get('wsgi.input_terminated'):
-                length = 0  # the input may not be read past what was declared
-            await request.load_body(WSGIBodyStream(environ.get('wsgi.input'), length,
-                                                   request.max_content_length))
+            request, body_pending = self.wsgi_request(environ)
+            if body_pending:
+                length = request.content_length if 'Content-Length' in request.headers \
+                    else None
+                if length is None and not environ.get('wsgi.input_terminated'):
+                    length = 0  # the input may not be read past what was declared
+                await request.load_body(WSGIBodyStream(environ.get('wsgi.input'), length,
+                                                       request.max_content_length))
         except RequestError as exc:
             return error_response(exc)
         except EOFError:
@@ -273,28 +344,34 @@ class Microdot(BaseMicrodot):
         if isinstance(body, WSGIBody):
             body.on_close = signal.end
         elif signal.requested:  # stop only once the server has sent this body
-            body = WSGIBody(None, None, body, signal.end)
+            body = WSGIBody(None, body, signal.end)
         else:
             signal.end()
         return body
 
     def _respond(self, environ, start_response):
-        loop = thread_loop()
-        response = loop.run_until_complete(self.wsgi_dispatch(environ))
+        response = run_on_thread_loop(self.wsgi_dispatch(environ))
         if response is Response.already_handled:
             return self._connection_taken_over(environ, start_response)
         try:
             headers = header_list(response)
         except RequestError as exc:
-            loop.run_until_complete(response.body_iter().aclose())
+            run_on_thread_loop(response.body_iter().aclose())
             response = error_response(exc)
             headers = header_list(response)
-        start_response('%d %s' % (response.status_code, reason_phrase(response)), headers)
-        if response.is_head or isinstance(response.body, bytes):
-            body = b'' if response.is_head else response.body
-            loop.run_until_complete(response.body_iter().aclose())
-            return [body] if body else []
-        return WSGIBody(loop, body_chunks(response))
+        status = response.status_code
+        if status == 200 and response.reason is None:
+            status = '200 OK'
+        else:
+            status = '%d %s' % (status, reason_phrase(response))
+        start_response(status, headers)
+        body = response.body
+        if isinstance(body, bytes):
+            return [body] if body and not response.is_head else []
+        if response.is_head:
+            run_on_thread_loop(response.body_iter().aclose())
+            return []
+        return WSGIBody(body_chunks(response))
 
     @staticmethod
     def _connection_taken_over(environ, start_response):
