@@ -99,38 +99,29 @@ def latin1(value):
         return value.encode('utf-8').decode('latin-1')
 
 
-def _skipped(response):
-    status = response.status_code
-    if status < 200 or status == 204 or status == 304:
-        return NO_CONTENT_SKIP  # a response that has no content has no content type
-    return HOP_BY_HOP
-
-
 def header_list(response):
     """The response's headers as ``(name, value)`` latin-1 strings, hop-by-hop ones left out.
     Raises ``RequestError(400)`` when a value holds CR or LF."""
-    skip = _skipped(response)
-    headers = []
-    for name, value in response.header_items():
-        if name.lower() not in skip:
-            if not value.isascii():
-                value = latin1(value)
-            headers.append((name, value))
+    status = response.status_code
+    # (a response that has no content has no content type)
+    skip = NO_CONTENT_SKIP if status < 200 or status == 204 or status == 304 else HOP_BY_HOP
+    headers = [item for item in response.header_items() if item[0].lower() not in skip]
+    if not ''.join([value for _, value in headers]).isascii():
+        headers = [(name, latin1(value)) for name, value in headers]
     return headers
 
 
 def header_bytes(response):
     """``header_list()`` as ``(name, value)`` bytes pairs, the way ASGI sends them."""
-    skip = _skipped(response)
-    headers = []
-    for name, value in response.header_items():
-        if name.lower() not in skip:
-            try:
-                value = value.encode('latin-1')
-            except UnicodeEncodeError:
-                value = value.encode('utf-8')
-            headers.append((name.encode('latin-1'), value))
-    return headers
+    status = response.status_code
+    skip = NO_CONTENT_SKIP if status < 200 or status == 204 or status == 304 else HOP_BY_HOP
+    items = response.header_items()
+    try:
+        return [(name.encode('latin-1'), value.encode('latin-1')) for name, value in items
+                if name.lower() not in skip]
+    except UnicodeEncodeError:  # a value beyond latin-1 goes out as UTF-8
+        return [(name.encode('latin-1'), latin1(value).encode('latin-1'))
+                for name, value in items if name.lower() not in skip]
 
 
 def reason_phrase(response):
@@ -195,12 +186,15 @@ class ShutdownSignal:
         self.sent = False
         self.pid = None  # None: hosting_server_pid()
 
+    # The flag is set before the count is read, and a request's end lowers the count
+    # before it reads the flag: one of the two sees the other, so the signal goes out even
+    # where the count is kept without the lock (ASGI: one thread).
     def request(self):
         with self.lock:
             self.requested = True
             idle = self.in_flight == 0
         if idle:
-            self._send()
+            self.send()
 
     def begin(self):
         with self.lock:
@@ -211,9 +205,10 @@ class ShutdownSignal:
             self.in_flight -= 1
             due = self.requested
         if due:
-            self._send()
+            self.send()
 
-    def _send(self):
+    # Sends SIGTERM, once.
+    def send(self):
         with self.lock:
             if self.sent:
                 return

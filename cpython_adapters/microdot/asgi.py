@@ -159,14 +159,18 @@ class Microdot(BaseMicrodot):
         kind = scope['type']
         if kind == 'http' or kind == 'websocket':
             signal = self.shutdown_signal
-            signal.begin()
+            # only the loop's thread counts requests: no lock needed (shutdown() from
+            # another thread sets the flag before it reads the count; see ShutdownSignal)
+            signal.in_flight += 1
             try:
                 if kind == 'http':
                     await self.asgi_http(scope, receive, send)
                 else:
                     await self.asgi_websocket(scope, receive, send)
             finally:
-                signal.end()
+                signal.in_flight -= 1
+                if signal.requested:
+                    signal.send()
         elif kind == 'lifespan':
             await self.asgi_lifespan(scope, receive, send)
         else:
