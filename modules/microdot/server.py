@@ -10,6 +10,7 @@
 # dropped to make room, so idle floods can't lock normal clients out.
 import asyncio
 
+from microdot.app import print_exception
 from microdot.protocol import reason_phrase, RequestError, response_head
 from microdot.request import Request
 from microdot.response import Response
@@ -171,6 +172,8 @@ class Server:
                 await self._send_error(conn, writer, 408, 'Request timeout')
         except (OSError, EOFError):
             pass  # the client went away
+        except Exception as exc:  # e.g. a streamed body failing midway
+            print_exception(exc)  # the response can't be a 500 any more
         finally:
             self.connections.remove(conn)
             await _close(writer)

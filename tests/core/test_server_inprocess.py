@@ -1,0 +1,83 @@
+# The server's connection loop driven in memory: no sockets needed, so it
+# runs on both interpreters.
+import unittest
+
+from microdot import Microdot
+from microdot.server import Server
+from support import run
+
+
+class FakeReader:
+    def __init__(self, *chunks):
+        self.chunks = list(chunks)
+
+    async def read(self, n):
+        return self.chunks.pop(0) if self.chunks else b''
+
+
+class FakeWriter:
+    def __init__(self):
+        self.data = b''
+        self.closed = False
+
+    def write(self, data):
+        self.data += data
+
+    async def drain(self):
+        pass
+
+    def get_extra_info(self, name):
+        return ('127.0.0.1', 1234)
+
+    def close(self):
+        self.closed = True
+
+    async def wait_closed(self):
+        pass
+
+
+def serve(app, *chunks):
+    writer = FakeWriter()
+    run(Server(app).serve_connection(FakeReader(*chunks), writer))
+    return writer
+
+
+class TestConnectionLoop(unittest.TestCase):
+    def make_app(self):
+        app = Microdot()
+
+        @app.route('/')
+        async def index(req):
+            return 'ok'
+
+        @app.route('/stream')
+        async def stream(req):
+            def gen():
+                yield 'start'
+                raise RuntimeError('a streamed body failing midway')
+            return gen()
+
+        return app
+
+    def test_keep_alive_and_pipelining(self):
+        w = serve(self.make_app(),
+                  b'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HT',
+                  b'TP/1.1\r\nHost: x\r\n\r\n')
+        self.assertEqual(w.data.count(b'HTTP/1.1 200 OK\r\n'), 2)
+        self.assertTrue(w.closed)
+
+    def test_streamed_body_failing_midway_closes_the_connection(self):
+        w = serve(self.make_app(),
+                  b'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n'
+                  b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+        self.assertIn(b'Transfer-Encoding: chunked', w.data)
+        self.assertIn(b'start', w.data)
+        self.assertNotIn(b'0\r\n\r\n', w.data)  # no clean end: it was cut
+        self.assertEqual(w.data.count(b'HTTP/1.1'), 1)
+        self.assertTrue(w.closed)
+
+    def test_bad_request_gets_400_and_close(self):
+        w = serve(self.make_app(), b'GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n')
+        self.assertTrue(w.data.startswith(b'HTTP/1.1 400 '))
+        self.assertIn(b'Connection: close\r\n', w.data)
+        self.assertNotIn(b'Traceback', w.data)
