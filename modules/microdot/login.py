@@ -7,6 +7,7 @@
 # from the remember cookie is logged in but not fresh. Protected routes
 # redirect anonymous users to login_url with a local ?next= URL to return to.
 from microdot import Response, iscoroutine, urlencode
+from microdot.session import session_manager
 
 
 async def _call(f, *args, **kwargs):
@@ -37,7 +38,7 @@ class Login:
         return f
 
     def _session(self, request):
-        return request.app._session.get(request)
+        return session_manager(request).get(request)
 
     def _user_id(self, user):
         return getattr(user, self.id_attribute)
@@ -57,7 +58,7 @@ class Login:
             redirect_url = next_url
         response = Response.redirect(redirect_url)
         if remember:
-            manager = request.app._session
+            manager = session_manager(request)
             token = manager.encode({'_user_id': user_id})
             options = dict(manager.cookie_options)
             options['max_age'] = self.remember_days * 24 * 3600
@@ -72,7 +73,7 @@ class Login:
         session.save()
         request.g.current_user = None
         if request.cookies.get(self.remember_cookie_name):
-            options = request.app._session.cookie_options
+            options = session_manager(request).cookie_options
             name = self.remember_cookie_name
 
             def _forget(request, response):
@@ -92,7 +93,7 @@ class Login:
         if user_id is None:
             token = request.cookies.get(self.remember_cookie_name)
             if token:
-                data = request.app._session.decode(token)
+                data = session_manager(request).decode(token)
                 if data:
                     user_id = data.get('_user_id')
             if user_id is None:
