@@ -197,3 +197,28 @@ class TestSessionApp(unittest.TestCase):
         cookie = res.headers['Set-Cookie'][0]
         self.assertIn('Path=/app', cookie)
         self.assertIn('Secure', cookie)
+
+
+class TestSessionInMountedApp(unittest.TestCase):
+    def test_a_sub_app_session_works_once_mounted(self):
+        sub = Microdot()
+        Session(sub, secret_key=SECRET)
+
+        @sub.get('/set')
+        @with_session
+        def set_value(request, session):
+            session['value'] = 'sub'
+            session.save()
+            return 'ok'
+
+        @sub.get('/get')
+        @with_session
+        def get_value(request, session):
+            return session.get('value') or '-'
+
+        for local in (False, True):
+            app = Microdot()
+            app.mount(sub, url_prefix='/sub', local=local)
+            client = TestClient(app)
+            self.assertEqual(run(client.get('/sub/set')).text, 'ok')
+            self.assertEqual(run(client.get('/sub/get')).text, 'sub')
