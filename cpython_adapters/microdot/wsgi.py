@@ -269,11 +269,11 @@ class Microdot(BaseMicrodot):
         Content-Length or Transfer-Encoding: ``request.body`` is then ``b''``)."""
         fields = {}
         keymap = {}  # lower-case name -> name
-        for key, value in environ.items():
-            if key[:1] == 'H' and key[:5] == 'HTTP_':  # (a 1-char slice costs nothing)
-                name = _header_name(key)
-                keymap[name.lower()] = name
-                fields[name] = value
+        # (a 1-char slice costs no allocation)
+        for key in [key for key in environ if key[:1] == 'H' and key[:5] == 'HTTP_']:
+            name = _header_name(key)
+            keymap[name.lower()] = name
+            fields[name] = environ[key]
         ctype = environ.get('CONTENT_TYPE')
         if ctype:
             keymap['content-type'] = 'Content-Type'
@@ -284,9 +284,13 @@ class Microdot(BaseMicrodot):
             fields['Content-Length'] = length
         headers = new_headers(fields, keymap)
         raw = environ.get('RAW_URI') or environ.get('REQUEST_URI')
-        target = request_target(raw, environ.get('SCRIPT_NAME', ''),
-                                environ.get('PATH_INFO', '') or '/',
-                                environ.get('QUERY_STRING', ''))
+        path = environ.get('PATH_INFO', '') or '/'
+        query = environ.get('QUERY_STRING', '')
+        script = environ.get('SCRIPT_NAME', '')
+        if raw == path and not query and not script and '%' not in raw and '?' not in raw:
+            target = raw  # the usual case: nothing decoded, no query, not mounted
+        else:
+            target = request_target(raw, script, path, query)
         addr = environ.get('REMOTE_ADDR')
         port = environ.get('REMOTE_PORT')
         client_addr = None
