@@ -228,18 +228,7 @@ def hosting_server_pid():
     return os.getpid()
 
 
-try:
-    _adopt = NoCaseDict.adopt
-except AttributeError:  # a core without the bulk constructor
-    _adopt = None
-
-
 def new_headers(fields, keymap):
     """A ``NoCaseDict`` of ``fields`` (name as received -> value), ``keymap`` mapping each
     lower-case name to the name as received."""
-    if _adopt is not None:
-        return _adopt(fields, keymap)
-    headers = NoCaseDict()
-    for name, value in fields.items():
-        headers[name] = value
-    return headers
+    return NoCaseDict(fields, keymap)

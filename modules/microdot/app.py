@@ -294,9 +294,11 @@ class Microdot:
     def _check_not_modified(self, req, res):
         if res.status_code != 200 or req.method not in ('GET', 'HEAD'):
             return
+        match = req.headers.get('If-None-Match')  # usually absent: done
+        if match is None:
+            return
         etag = res.headers.get('ETag')
-        match = req.headers.get('If-None-Match')
-        if etag is None or match is None:
+        if etag is None:
             return
         if match.strip() != '*' and etag not in \
                 [m.strip() for m in match.split(',')]:

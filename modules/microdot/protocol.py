@@ -128,7 +128,7 @@ def parse_headers(block, max_line=0):
             else:
                 fields[old_name] = old + (
                     '; ' if lower == 'cookie' else ', ') + value
-    return NoCaseDict.adopt(fields, names)
+    return NoCaseDict(fields, names)
 
 
 # Says how a request body is delimited: (content_length, chunked).

@@ -69,12 +69,8 @@ class Response:
     # Fills in the headers a complete response needs.
     def complete(self):
         headers = self.headers
-        empty = not headers  # the usual case: nothing to look up
-        if isinstance(self.body, bytes) and (
-                empty or 'Content-Length' not in headers) and \
-                self.status_code not in (204, 304):  # they have no body
-            headers['Content-Length'] = str(len(self.body))
-        if empty or 'Content-Type' not in headers:
+        ctype = None
+        if not headers or 'Content-Type' not in headers:
             ctype = self.default_content_type
             if 'charset=' not in ctype:
                 cache = Response._full_content_type  # built once, not per request
@@ -82,6 +78,20 @@ class Response:
                     cache = Response._full_content_type = (
                         ctype, ctype + '; charset=UTF-8')
                 ctype = cache[1]
+        length = None
+        if isinstance(self.body, bytes) and self.status_code not in (
+                204, 304) and (not headers or 'Content-Length' not in headers):
+            length = str(len(self.body))  # 204 and 304 have no body
+        if not headers and ctype is not None and length is not None:
+            # the usual case: both headers set in one go
+            self.headers = NoCaseDict(
+                {'Content-Length': length, 'Content-Type': ctype},
+                {'content-length': 'Content-Length',
+                 'content-type': 'Content-Type'})
+            return
+        if length is not None:
+            headers['Content-Length'] = length
+        if ctype is not None:
             headers['Content-Type'] = ctype
 
     # The headers as (name, value) strs, Set-Cookie lists expanded; a value

@@ -44,20 +44,17 @@ class MultiDict(dict):
 
 # A dict with case-insensitive string keys that remembers each key's spelling.
 class NoCaseDict(dict):
-    def __init__(self, initial_dict=None):
+    # keymap (lower-case key -> key) is for bulk builders that already
+    # have it, like the request parser: initial_dict is then taken as is.
+    def __init__(self, initial_dict=None, keymap=None):
+        if keymap is not None:
+            super().__init__(initial_dict)
+            self.keymap = keymap
+            return
         super().__init__()
         self.keymap = {}
         if initial_dict:
             self.update(initial_dict)
-
-    # A NoCaseDict over a plain dict and its lower-case key map, built in
-    # bulk by the request parser.
-    @staticmethod
-    def adopt(fields, keymap):
-        d = NoCaseDict()
-        super(NoCaseDict, d).update(fields)
-        d.keymap = keymap
-        return d
 
     def __setitem__(self, key, value):
         lower = key.lower()
