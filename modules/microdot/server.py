@@ -130,16 +130,26 @@ class Server:
             return
         await self.serve_connection(reader, writer)
 
-    # Cancels the connection idle the longest; False when none is idle.
+    # Makes room for a new connection: cancels the one idle the longest, else
+    # the one stalled longest on a body read (a trickling upload must not
+    # pin a slot); False when every connection is busy otherwise.
     def _evict_idle(self):
-        oldest = None
+        oldest = stalled = None
         for conn in self.connections:
-            if conn.state == IDLE and (
-                    oldest is None or conn.idle_since < oldest.idle_since):
-                oldest = conn
+            if conn.state == IDLE:
+                if oldest is None or conn.idle_since < oldest.idle_since:
+                    oldest = conn
+            elif conn.state == DISPATCHING and conn.deadline is not None and (
+                    stalled is None or conn.deadline < stalled.deadline):
+                stalled = conn
         if oldest is None:
-            return False
-        oldest.state = DISCARDING  # no longer a candidate
+            if stalled is None:
+                return False
+            oldest = stalled
+            oldest.timed_out = True  # it gets a 408
+        else:
+            oldest.state = DISCARDING  # no longer a candidate
+        oldest.deadline = None
         oldest.task.cancel()
         return True
 

@@ -670,6 +670,31 @@ def test_flood_of_partial_heads_then_recovery(start_server):
     assert_no_traceback(server)
 
 
+def test_stalled_uploads_make_room_for_new_clients(start_server):
+    # every slot holds a body that stopped arriving: a new client is served,
+    # long before body_timeout, by dropping the upload stalled the longest
+    server = start_server(max_connections=2, body_timeout=30)
+    stalled = [server.connect() for _ in range(2)]
+    try:
+        for client in stalled:
+            client.send(request_bytes('POST', '/echo', headers=[
+                ('Content-Length', '1000')]) + b'x' * 10)
+        time.sleep(0.3)
+        server.assert_serves(timeout=3)
+        closed = []
+        for client in stalled:
+            try:
+                closed.append(client.wait_closed(2))
+            except TimeoutError:
+                pass  # the other upload keeps its slot
+        assert len(closed) == 1, closed
+        assert closed[0] == b'' or closed[0].startswith(b'HTTP/1.1 408 ')
+    finally:
+        for client in stalled:
+            client.close()
+    assert_no_traceback(server)
+
+
 def test_listen_backlog_setting(start_server):
     server = start_server(listen_backlog=64, max_connections=64)
     clients = [server.connect() for _ in range(40)]
