@@ -14,6 +14,8 @@ import zipfile
 
 import httpx
 
+from processes_cpython import free_port  # noqa: F401
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 ADAPTERS_DIR = os.path.join(REPO, 'cpython_adapters')
@@ -51,12 +53,6 @@ def build_site(directory):
     with zipfile.ZipFile(os.path.join(wheel_dir, name)) as wheel:
         wheel.extractall(site)
     return site
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 # name -> (kind, argv builder(port, app attribute, extra args))

@@ -7,11 +7,11 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from processes_cpython import free_port, interpreter_path  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -19,23 +19,6 @@ EXAMPLES = REPO / 'examples'
 MODULES = REPO / 'modules'
 RUNNER = HERE / 'run_example.py'
 INTERPRETERS = ('cpython', 'micropython')
-
-
-def interpreter_path(name):
-    """The executable for an interpreter name, or None when it is missing."""
-    if name == 'cpython':
-        return sys.executable
-    path = os.environ.get('MICROPYTHON') or str(REPO / '.venv' / 'bin' /
-                                                'micropython')
-    if os.path.isfile(path) and os.access(path, os.X_OK):
-        return path
-    return None
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def run_line(script):

@@ -4,37 +4,24 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from processes_cpython import free_port, interpreter_path
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 APP = HERE / 'apps' / 'realtime_app.py'
 
 
-def _interpreter(name):
-    if name == 'cpython':
-        return sys.executable
-    path = os.environ.get('MICROPYTHON') or str(REPO / '.venv' / 'bin' /
-                                                'micropython')
-    return path if os.access(path, os.X_OK) else None
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 class AppServer:
     def __init__(self, interpreter, workdir, settings):
-        self.executable = _interpreter(interpreter)
+        self.executable = interpreter_path(interpreter)
         self.interpreter = interpreter
-        self.port = _free_port()
+        self.port = free_port()
         env = dict(os.environ, PORT=str(self.port), PYTHONUNBUFFERED='1')
         for name, value in settings.items():
             env[name.upper()] = str(value)
@@ -98,7 +85,7 @@ class AppServer:
 @pytest.fixture(params=['cpython', 'micropython'])
 def start_app(request, tmp_path):
     """start_app(**settings) starts the realtime app on one interpreter."""
-    if _interpreter(request.param) is None:
+    if interpreter_path(request.param) is None:
         pytest.skip(request.param + ' interpreter not found (run make venv)')
     servers = []
 

@@ -7,9 +7,9 @@ close and stopping the process all take a timeout.
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
+from processes_cpython import free_port, interpreter_path  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -17,23 +17,6 @@ APP = HERE / 'apps' / 'server_app.py'
 INTERPRETERS = ('cpython', 'micropython')
 SECRET = b'TOP-SECRET-CONTENT'  # beside the served root, never served
 PUBLIC = b'public file content\n'
-
-
-def interpreter_path(name):
-    """The executable for an interpreter name, or None when it is missing."""
-    if name == 'cpython':
-        return sys.executable
-    path = os.environ.get('MICROPYTHON') or str(REPO / '.venv' / 'bin' /
-                                                'micropython')
-    if os.path.isfile(path) and os.access(path, os.X_OK):
-        return path
-    return None
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 class Closed(Exception):

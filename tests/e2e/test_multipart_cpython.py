@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from processes_cpython import free_port
+
 httpx = pytest.importorskip('httpx')
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,12 +23,6 @@ SIZE = 5 * 1024 * 1024
 HEAP = '512K'  # MicroPython's whole heap: a tenth of the upload
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(params=['cpython', 'micropython'])
 def upload_server(request, tmp_path):
     if request.param == 'micropython' and not os.access(MICROPYTHON,
@@ -34,7 +30,7 @@ def upload_server(request, tmp_path):
         pytest.skip('no MicroPython interpreter (run make venv)')
     uploads = tmp_path / 'uploads'
     uploads.mkdir()
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PORT=str(port), UPLOAD_DIR=str(uploads),
                PYTHONPATH=str(REPO / 'modules'),
                MICROPYPATH=str(REPO / 'modules') + ':.frozen')

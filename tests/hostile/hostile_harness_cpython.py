@@ -18,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
 APPS = HERE / 'apps'
-for _path in (TESTS / 'e2e', TESTS / 'adapters', APPS):
+for _path in (TESTS, TESTS / 'e2e', TESTS / 'adapters', APPS):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
