@@ -35,10 +35,6 @@ class BufferedStream:
         self.pos = end
         return data
 
-    # True once at least one byte is buffered, False at end of stream.
-    async def wait_data(self):
-        return self.pos < len(self.buf) or await self._fill()
-
     async def read(self, n=-1):
         if n < 0:
             chunks = [self._take(len(self.buf))]
