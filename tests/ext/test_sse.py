@@ -161,13 +161,29 @@ class TestSSE(unittest.TestCase):
         run(main())
         self.assertEqual(log, [])
 
-    def test_handler_error_ends_the_stream(self):
+    def test_handler_error_raised_after_queued_events(self):
         async def broken(request, sse):
             await sse.send('first')
+            await sse.send('second')
             raise ValueError('boom')
 
-        res = sse_response(None, broken)
-        self.assertEqual(run(collect(res.body)), [b'data: first\n\n'])
+        async def main():
+            chunks = []
+            it = sse_response(None, broken).body.__aiter__()
+            try:
+                while True:
+                    chunks.append(await it.__anext__())
+            except StopAsyncIteration:
+                return chunks, None
+            except ValueError as exc:
+                return chunks, exc
+            finally:
+                await it.aclose()
+
+        chunks, exc = run(main())
+        self.assertEqual(b''.join(chunks), b'data: first\n\ndata: second\n\n')
+        self.assertIsInstance(exc, ValueError)
+        self.assertEqual(str(exc), 'boom')
 
     def test_heartbeat(self):
         async def slow(request, sse):
