@@ -6,16 +6,16 @@
 # starts the handler as a task, later ones hand over the events the handler
 # formatted with send(), several at once when they queue up. The handler
 # returning ends the body, so on HTTP/1.1 the chunked response ends cleanly
-# and the connection stays usable. The server calls aclose() when the client
-# goes away (or the body is done): that cancels the handler's task. After
-# `heartbeat` seconds of silence a comment line goes out, so a client that
-# left is noticed even when the handler has nothing to say.
+# and the connection stays usable; an exception it raises is raised again by
+# the body once the events queued before it are handed over (the server then
+# drops the connection, the test client raises it). The server calls aclose()
+# when the client goes away (or the body is done): that cancels the handler's
+# task. After `heartbeat` seconds of silence a comment line goes out, so a
+# client that left is noticed even when the handler has nothing to say.
 import asyncio
 import json
 
 from microdot import Response
-
-from microdot.app import print_exception
 
 
 # One event field value: no line breaks allowed.
@@ -59,6 +59,7 @@ class SSE:
         self.call = None  # (function, args, kwargs) to run as the handler
         self.task = None
         self.done = False
+        self.error = None  # what the handler raised, for the body to raise
         self.pending = []
         self.ready = asyncio.Event()  # events queued or the handler ended
         self.drained = asyncio.Event()  # the queue was handed over
@@ -80,7 +81,7 @@ class SSE:
         try:
             await f(*args, **kwargs)
         except Exception as exc:
-            print_exception(exc)
+            self.error = exc
         finally:
             self.done = True
             self.ready.set()
@@ -95,6 +96,9 @@ class SSE:
             self.task = asyncio.create_task(self._run(f, args, kwargs))
         while not self.pending:
             if self.done:
+                error, self.error = self.error, None
+                if error is not None:
+                    raise error
                 raise StopAsyncIteration
             self.ready.clear()
             if not self.heartbeat:

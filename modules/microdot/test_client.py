@@ -11,26 +11,36 @@ from microdot.structures import NoCaseDict
 class TestResponse:
     __test__ = False  # not a test class, whatever pytest thinks
 
+    # body is None when the response has none: HEAD, or a connection taken
+    # over (Response.already_handled), where status_code is None too unless
+    # the handler wrote a response head.
     def __init__(self, status_code=200, reason=None, headers=None, body=b''):
         self.status_code = status_code
-        self.reason = reason or ('OK' if status_code == 200 else 'N/A')
+        if reason is None and status_code is not None:
+            reason = 'OK' if status_code == 200 else 'N/A'
+        self.reason = reason
         self.headers = headers if headers is not None else NoCaseDict()
         self.body = body
 
     @classmethod
     async def create(cls, res):
-        chunks = []
         it = res.body_iter()
         try:
-            if not res.is_head:
+            if res.is_head:
+                body = None
+            else:
+                chunks = []
                 async for chunk in it:
                     chunks.append(chunk)
+                body = b''.join(chunks)
         finally:
             await it.aclose()
-        return cls(res.status_code, res.reason, res.headers, b''.join(chunks))
+        return cls(res.status_code, res.reason, res.headers, body)
 
     @property
     def text(self):
+        if self.body is None:
+            return None
         try:
             return self.body.decode()
         except ValueError:
@@ -39,46 +49,51 @@ class TestResponse:
     @property
     def json(self):
         ctype = self.headers.get('Content-Type', '')
-        if not ctype.split(';')[0].strip().endswith('json'):
+        if self.body is None or \
+                not ctype.split(';')[0].strip().endswith('json'):
             return None
         return json.loads(self.body.decode())
 
-    # The events of a text/event-stream body: dicts with 'data' (a dict or
-    # list when it holds a JSON object or array, else str) and, when sent,
-    # 'event', 'event_id' and 'retry' (seconds); comments are left out.
+    # The events of a text/event-stream body, as dicts: 'data' (bytes, the
+    # data lines joined by newlines), 'data_json' (data parsed as JSON, None
+    # when it is not JSON), 'event', 'event_id' and 'retry' (in seconds, as
+    # given to sse.send), each None when not sent. Comments are left out.
     @property
     def events(self):
-        if not self.headers.get('Content-Type', '').startswith(
-                'text/event-stream'):
+        if self.body is None or not self.headers.get(
+                'Content-Type', '').startswith('text/event-stream'):
             return None
         events = []
-        event = {}
-        data = None
-        for line in self.body.decode().replace('\r\n', '\n').split('\n'):
+        event = _new_event()
+        for line in self.body.replace(b'\r\n', b'\n').split(b'\n'):
             if not line:
-                if data is not None:
-                    if data[:1] in ('{', '['):
-                        try:
-                            data = json.loads(data)
-                        except ValueError:
-                            pass
-                    event['data'] = data
+                if event['data'] is not None:
+                    try:
+                        event['data_json'] = json.loads(event['data'].decode())
+                    except ValueError:
+                        pass
                     events.append(event)
-                event = {}
-                data = None
+                event = _new_event()
                 continue
-            name, _, value = line.partition(':')
-            if value[:1] == ' ':
+            i = line.find(b':')
+            name, value = (line, b'') if i < 0 else (line[:i], line[i + 1:])
+            if value[:1] == b' ':
                 value = value[1:]
-            if name == 'data':
-                data = value if data is None else data + '\n' + value
-            elif name == 'event':
-                event['event'] = value
-            elif name == 'id':
-                event['event_id'] = value
-            elif name == 'retry':
+            if name == b'data':
+                data = event['data']
+                event['data'] = value if data is None else data + b'\n' + value
+            elif name == b'event':
+                event['event'] = value.decode()
+            elif name == b'id':
+                event['event_id'] = value.decode()
+            elif name == b'retry' and value.isdigit():
                 event['retry'] = int(value) / 1000
         return events
+
+
+def _new_event():
+    return {'data': None, 'data_json': None, 'event': None, 'event_id': None,
+            'retry': None}
 
 
 class TestClient:
@@ -86,11 +101,24 @@ class TestClient:
 
     def __init__(self, app, cookies=None, scheme=None, host=None):
         self.app = app
-        self.cookies = dict(cookies or {})
+        self.cookies = dict(cookies or {})  # sent to every path
+        self.path_cookies = {}  # (path, name): value, set with a narrower Path
         self.scheme = scheme
         self.host = host or 'example.com'
 
-    # Builds the raw bytes of a request, the way a client would send them.
+    # The Cookie header value for a request to path: the cookies for every
+    # path first, so that the app, which keeps the last value of a name,
+    # sees the one set for the narrower path.
+    def _cookie_header(self, path):
+        pairs = [k + '=' + str(v) for k, v in self.cookies.items()]
+        path = path.split('?', 1)[0].split('#', 1)[0]
+        for (cookie_path, name), value in self.path_cookies.items():
+            if _path_matches(path, cookie_path):
+                pairs.append(name + '=' + value)
+        return '; '.join(pairs)
+
+    # Builds the raw bytes of a request, the way a client would send them;
+    # header values lose surrounding whitespace (b2a_base64's newline too).
     def _request_bytes(self, method, path, headers, body):
         headers = NoCaseDict(headers)
         if isinstance(body, (dict, list)):
@@ -103,19 +131,18 @@ class TestClient:
         if body or method in ('POST', 'PUT', 'PATCH'):
             headers.setdefault('Content-Length', str(len(body)))
         headers.setdefault('Host', self.host)
-        if self.cookies:
-            cookies = '; '.join(k + '=' + str(v)
-                                for k, v in self.cookies.items())
-            old = headers.get('Cookie')
+        cookies = self._cookie_header(path)
+        if cookies:
+            old = str(headers.get('Cookie', '')).strip()
             headers['Cookie'] = old + '; ' + cookies if old else cookies
         lines = [method + ' ' + _quote_target(path) + ' HTTP/1.1']
         for name, value in headers.items():
-            lines.append(name + ': ' + str(value))
+            lines.append(name + ': ' + str(value).strip())
         return ('\r\n'.join(lines) + '\r\n\r\n').encode() + body
 
     async def request(self, method, path, headers=None, body=None, sock=None):
         raw = self._request_bytes(method.upper(), path, headers, body)
-        reader, writer = sock if sock else (AsyncBytesIO(raw), AsyncBytesIO(b''))
+        reader, writer = sock if sock else (AsyncBytesIO(raw), _Writer())
         try:
             req = await Request.create(self.app, reader, writer,
                                        ('127.0.0.1', 1234), self.scheme)
@@ -124,10 +151,10 @@ class TestClient:
                                 exc.reason.encode())
         res = await self.app.dispatch_request(req)
         if res is Response.already_handled:
-            return None
-        response = await TestResponse.create(res)
-        self._update_cookies(response.headers.get('Set-Cookie'))
-        return response
+            return _taken_over_response(getattr(writer, 'head', None))
+        # cookies first: a body that fails midway raises from here
+        self._update_cookies(res.headers.get('Set-Cookie'))
+        return await TestResponse.create(res)
 
     def _update_cookies(self, set_cookies):
         if not set_cookies:
@@ -137,16 +164,24 @@ class TestClient:
         for cookie in set_cookies:
             attrs = [a.strip() for a in cookie.split(';')]
             name, _, value = attrs[0].partition('=')
+            path = '/'
             expired = False
             for attr in attrs[1:]:
                 lower = attr.lower()
-                if lower == 'max-age=0' or lower.startswith('max-age=-') or \
-                        (lower.startswith('expires=') and '1970' in lower):
+                if lower.startswith('path=') and attr[5:6] == '/':
+                    path = attr[5:]
+                elif lower == 'max-age=0' or lower.startswith('max-age=-') \
+                        or (lower.startswith('expires=') and '1970' in lower):
                     expired = True
-            if expired:
-                self.cookies.pop(name, None)
+            # no Path, or Path=/: the cookie goes to every path
+            if path == '/':
+                jar, key = self.cookies, name
             else:
-                self.cookies[name] = value
+                jar, key = self.path_cookies, (path, name)
+            if expired:
+                jar.pop(key, None)
+            else:
+                jar[key] = value
 
     async def get(self, path, headers=None):
         return await self.request('GET', path, headers=headers)
@@ -193,15 +228,58 @@ class TestClient:
         finally:
             await peer.stop()
         if res is not Response.already_handled:
-            response = await TestResponse.create(res)
-            self._update_cookies(response.headers.get('Set-Cookie'))
-            return response
-        head = NoCaseDict()
-        for line in peer.head.decode().split('\r\n')[1:]:
-            name, _, value = line.partition(':')
-            if name:
-                head[name] = value.strip()
-        return TestResponse(101, 'Switching Protocols', head, b'')
+            self._update_cookies(res.headers.get('Set-Cookie'))
+            return await TestResponse.create(res)
+        return _taken_over_response(peer.head)
+
+
+# RFC 6265 path-match: path is cookie_path or below it.
+def _path_matches(path, cookie_path):
+    if not path.startswith(cookie_path):
+        return False
+    return len(path) == len(cookie_path) or cookie_path[-1] == '/' or \
+        path[len(cookie_path)] == '/'
+
+
+# The TestResponse for a connection a handler took over: the status and
+# headers of the response head it wrote (a WebSocket's 101), no body.
+def _taken_over_response(head):
+    if not head:
+        return TestResponse(None, None, NoCaseDict(), None)
+    lines = head.decode().split('\r\n')
+    status = lines[0].split(' ', 2)
+    headers = NoCaseDict()
+    for line in lines[1:]:
+        name, _, value = line.partition(':')
+        if name:
+            headers[name] = value.strip()
+    return TestResponse(int(status[1]), status[2] if len(status) > 2 else '',
+                        headers, None)
+
+
+# What a handler writes to request.sock under TestClient.request; head is
+# the response head it wrote, if any (a route that takes the connection
+# over, like a WebSocket upgrade, writes its own).
+class _Writer:
+    def __init__(self):
+        self.out = b''
+
+    @property
+    def head(self):
+        i = self.out.find(b'\r\n\r\n')
+        return self.out[:i] if i >= 0 else None
+
+    def write(self, data):
+        self.out += data
+
+    async def drain(self):
+        pass
+
+    def close(self):
+        pass
+
+    async def wait_closed(self):
+        pass
 
 
 # Percent-encodes bytes a request line can't carry (spaces, controls, UTF-8).

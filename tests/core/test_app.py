@@ -105,7 +105,7 @@ class TestRouting(unittest.TestCase):
         c = client_for(app)
         res = run(c.request('HEAD', '/x'))
         self.assertEqual(res.status_code, 200)
-        self.assertEqual(res.body, b'')
+        self.assertIsNone(res.body)
         self.assertEqual(res.headers['Content-Length'], '5')
         res = run(c.request('OPTIONS', '/x'))
         self.assertEqual(res.status_code, 200)

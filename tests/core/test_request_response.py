@@ -255,3 +255,143 @@ class TestTestClient(unittest.TestCase):
 
         res = run(TestClient(app).post('/', body={'x': [1, 2]}))
         self.assertEqual(res.json, {'x': [1, 2]})
+
+    def test_head_response_has_no_body(self):
+        app = Microdot()
+
+        @app.get('/data')
+        async def data(req):
+            return {'a': 1}
+
+        res = run(TestClient(app).head('/data'))
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(res.headers['Content-Length'], '8')
+        self.assertIsNone(res.body)
+        self.assertIsNone(res.text)
+        self.assertIsNone(res.json)
+        self.assertIsNone(res.events)
+
+    def test_already_handled_gives_a_response(self):
+        app = Microdot()
+
+        @app.get('/silent')
+        async def silent(req):
+            return Response.already_handled
+
+        @app.get('/raw')
+        async def raw(req):
+            stream, writer = req.sock
+            writer.write(b'HTTP/1.1 418 Teapot\r\nX-Made: by hand\r\n\r\n')
+            await writer.drain()
+            return Response.already_handled
+
+        client = TestClient(app)
+        res = run(client.get('/silent'))
+        self.assertIsNotNone(res)
+        self.assertIsNone(res.status_code)
+        self.assertIsNone(res.body)
+        self.assertIsNone(res.text)
+        self.assertIsNone(res.json)
+        res = run(client.get('/raw'))
+        self.assertEqual((res.status_code, res.reason), (418, 'Teapot'))
+        self.assertEqual(res.headers['X-Made'], 'by hand')
+        self.assertIsNone(res.body)
+
+    def test_header_values_are_stripped(self):
+        app = Microdot()
+
+        @app.get('/')
+        async def index(req):
+            return req.headers.get('X-Token', 'missing') + '|' + \
+                req.headers.get('X-Other', 'missing')
+
+        res = run(TestClient(app).get('/', headers={
+            'X-Token': '  abc\n', 'X-Other': 'two words\r\n'}))
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(res.text, 'abc|two words')
+
+    def test_cookies_honour_path(self):
+        app = Microdot()
+
+        @app.get('/child/set')
+        async def set_child(req):
+            res = Response('set')
+            res.set_cookie('c', 'child', path='/child')
+            return res
+
+        @app.get('/set-root')
+        async def set_root(req):
+            res = Response('set')
+            res.set_cookie('r', 'root', path='/')
+            res.set_cookie('c', 'everywhere')
+            return res
+
+        @app.get('/child/forget')
+        async def forget_child(req):
+            res = Response('forgot')
+            res.delete_cookie('c', path='/child')
+            return res
+
+        @app.get('/')
+        @app.get('/<path:path>')
+        async def show(req, path=''):
+            return ' '.join(k + '=' + v
+                            for k, v in sorted(req.cookies.items()))
+
+        client = TestClient(app)
+        run(client.get('/child/set'))
+        self.assertEqual(run(client.get('/')).text, '')
+        self.assertEqual(run(client.get('/children')).text, '')
+        self.assertEqual(run(client.get('/child')).text, 'c=child')
+        self.assertEqual(run(client.get('/child/page?x=1')).text, 'c=child')
+        run(client.get('/set-root'))
+        self.assertEqual(run(client.get('/')).text, 'c=everywhere r=root')
+        # the cookie with the more specific path is the one the app sees
+        self.assertEqual(run(client.get('/child/page')).text, 'c=child r=root')
+        run(client.get('/child/forget'))
+        self.assertEqual(run(client.get('/child/page')).text,
+                         'c=everywhere r=root')
+
+    def test_cookie_deleted_on_one_path_stays_on_another(self):
+        app = Microdot()
+
+        @app.get('/a/set')
+        async def set_a(req):
+            res = Response('set')
+            res.set_cookie('id', 'a', path='/a')
+            return res
+
+        @app.get('/b/set')
+        async def set_b(req):
+            res = Response('set')
+            res.set_cookie('id', 'b', path='/b')
+            return res
+
+        @app.get('/a/forget')
+        async def forget_a(req):
+            res = Response('forgot')
+            res.delete_cookie('id', path='/a')
+            return res
+
+        @app.get('/<path:path>')
+        async def show(req, path):
+            return req.cookies.get('id', 'none')
+
+        client = TestClient(app)
+        run(client.get('/a/set'))
+        run(client.get('/b/set'))
+        run(client.get('/a/forget'))
+        self.assertEqual(run(client.get('/a/x')).text, 'none')
+        self.assertEqual(run(client.get('/b/x')).text, 'b')
+
+    def test_constructor_cookies_go_to_every_path(self):
+        app = Microdot()
+
+        @app.get('/')
+        @app.get('/<path:path>')
+        async def show(req, path=''):
+            return req.cookies.get('token', 'none')
+
+        client = TestClient(app, cookies={'token': 't1'})
+        self.assertEqual(run(client.get('/')).text, 't1')
+        self.assertEqual(run(client.get('/deep/inside')).text, 't1')

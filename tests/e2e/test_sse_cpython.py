@@ -2,6 +2,7 @@
 against the built-in server, on CPython and on MicroPython."""
 import http.client
 import json
+import socket
 import time
 
 import pytest
@@ -112,3 +113,28 @@ def test_keep_alive_after_the_stream(start_app):
     finally:
         conn.close()
     assert server.stats()['sse_finished'] == 1
+
+
+def test_handler_error_ends_the_connection(start_app):
+    server = start_app()
+    with socket.create_connection(('127.0.0.1', server.port), 5) as sock:
+        sock.sendall(b'GET /broken HTTP/1.1\r\nHost: x\r\n\r\n')
+        received = b''
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            data = sock.recv(4096)
+            if not data:
+                break  # the server closed the connection
+            received += data
+        else:
+            pytest.fail('the connection stayed open')
+    head, _, body = received.partition(b'\r\n\r\n')
+    assert head.startswith(b'HTTP/1.1 200 ')
+    assert b'Transfer-Encoding: chunked' in head
+    # the events queued before the error, then no final chunk
+    assert b'data: first\n\ndata: second\n\n' in body
+    assert not body.endswith(b'0\r\n\r\n')
+    with httpx.Client(timeout=5) as client:
+        assert client.get(server.url + '/').text == 'ok'
+    assert server.log().count(
+        'RuntimeError: sse handler failed on purpose') == 1

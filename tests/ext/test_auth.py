@@ -58,6 +58,15 @@ class TestBasicAuth(unittest.TestCase):
         res = run(client.get('/', headers={'Authorization': value}))
         self.assertEqual(res.status_code, 200)
 
+    def test_credentials_with_trailing_newline(self):
+        # b2a_base64() ends its value with a newline
+        value = binascii.b2a_base64(b'susan:hello').decode()
+        self.assertEqual(value[-1], '\n')
+        client = TestClient(basic_app())
+        res = run(client.get('/', headers={'Authorization': 'Basic ' + value}))
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(res.text, 'hello susan')
+
     def test_missing_credentials_challenge(self):
         client = TestClient(basic_app())
         res = run(client.get('/'))

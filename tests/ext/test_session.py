@@ -182,7 +182,7 @@ class TestSessionApp(unittest.TestCase):
         session.initialize(app, secret_key=SECRET,
                            cookie_options={'path': '/app', 'secure': True})
 
-        @app.get('/')
+        @app.get('/app/count')
         def index(request):
             data = session.get(request)
             self.assertIs(data, session.get(request))
@@ -191,8 +191,8 @@ class TestSessionApp(unittest.TestCase):
             return str(data['n'])
 
         client = TestClient(app)
-        self.assertEqual(run(client.get('/')).text, '1')
-        res = run(client.get('/'))
+        self.assertEqual(run(client.get('/app/count')).text, '1')
+        res = run(client.get('/app/count'))
         self.assertEqual(res.text, '2')
         cookie = res.headers['Set-Cookie'][0]
         self.assertIn('Path=/app', cookie)

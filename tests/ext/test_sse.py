@@ -161,13 +161,29 @@ class TestSSE(unittest.TestCase):
         run(main())
         self.assertEqual(log, [])
 
-    def test_handler_error_ends_the_stream(self):
+    def test_handler_error_raised_after_queued_events(self):
         async def broken(request, sse):
             await sse.send('first')
+            await sse.send('second')
             raise ValueError('boom')
 
-        res = sse_response(None, broken)
-        self.assertEqual(run(collect(res.body)), [b'data: first\n\n'])
+        async def main():
+            chunks = []
+            it = sse_response(None, broken).body.__aiter__()
+            try:
+                while True:
+                    chunks.append(await it.__anext__())
+            except StopAsyncIteration:
+                return chunks, None
+            except ValueError as exc:
+                return chunks, exc
+            finally:
+                await it.aclose()
+
+        chunks, exc = run(main())
+        self.assertEqual(b''.join(chunks), b'data: first\n\ndata: second\n\n')
+        self.assertIsInstance(exc, ValueError)
+        self.assertEqual(str(exc), 'boom')
 
     def test_heartbeat(self):
         async def slow(request, sse):
@@ -227,10 +243,67 @@ class TestEventsInTestClient(unittest.TestCase):
 
         client = TestClient(app)
         res = run(client.get('/events'))
-        self.assertEqual(res.events, [
-            {'data': 'plain'},
-            {'data': {'n': 1}, 'event': 'json', 'event_id': '7'},
-            {'data': 'a\nb', 'retry': 2.5},
-            {'data': '[not json'},
-        ])
+        self.assertEqual([e['data'] for e in res.events],
+                         [b'plain', b'{"n": 1}', b'a\nb', b'[not json'])
         self.assertIsNone(run(client.get('/text')).events)
+
+    def test_events_have_every_field(self):
+        app = Microdot()
+
+        @app.route('/events')
+        @with_sse
+        async def events(request, sse):
+            await sse.send('plain')
+            await sse.send({'n': 1}, event='json', event_id=7)
+            await sse.send([1, 'x'], retry=2.5)
+            await sse.send(42, event='number', event_id='n1', retry=1)
+            await sse.send(b'caf\xc3\xa9\nline two')
+
+        res = run(TestClient(app).get('/events'))
+        self.assertEqual(res.events, [
+            {'data': b'plain', 'data_json': None, 'event': None,
+             'event_id': None, 'retry': None},
+            {'data': b'{"n": 1}', 'data_json': {'n': 1}, 'event': 'json',
+             'event_id': '7', 'retry': None},
+            {'data': b'[1, "x"]', 'data_json': [1, 'x'], 'event': None,
+             'event_id': None, 'retry': 2.5},
+            {'data': b'42', 'data_json': 42, 'event': 'number',
+             'event_id': 'n1', 'retry': 1},
+            {'data': b'caf\xc3\xa9\nline two', 'data_json': None,
+             'event': None, 'event_id': None, 'retry': None},
+        ])
+
+    def test_events_none_for_head(self):
+        app = Microdot()
+
+        @app.route('/events')
+        @with_sse
+        async def events(request, sse):
+            await sse.send('x')
+
+        res = run(TestClient(app).head('/events'))
+        self.assertEqual(res.headers['Content-Type'], 'text/event-stream')
+        self.assertIsNone(res.events)
+
+    def test_handler_error_raised_by_test_client(self):
+        app = Microdot()
+
+        @app.route('/decorated')
+        @with_sse
+        async def decorated(request, sse):
+            await sse.send('first')
+            raise ValueError('decorated failed')
+
+        async def failing(request, sse):
+            await sse.send('first')
+            raise KeyError('plain failed')
+
+        @app.route('/plain')
+        async def plain(request):
+            return sse_response(request, failing)
+
+        client = TestClient(app)
+        with self.assertRaises(ValueError):
+            run(client.get('/decorated'))
+        with self.assertRaises(KeyError):
+            run(client.get('/plain'))

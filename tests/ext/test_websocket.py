@@ -535,6 +535,26 @@ class TestTestClient(unittest.TestCase):
         self.assertEqual(res.status_code, 101)
         self.assertEqual(replies, ['hi ann', 'reply to bob'])
 
+    def test_upgrade_response_has_no_body(self):
+        def talk():
+            yield 'x'
+
+        res = run(self.client.websocket('/echo', talk))
+        self.assertEqual(res.status_code, 101)
+        self.assertIsNone(res.body)
+        self.assertIsNone(res.text)
+        self.assertIsNone(res.json)
+        # the upgrade asked for with a plain request: the 101 is reported
+        res = run(self.client.get('/echo', headers={
+            'Upgrade': 'websocket', 'Connection': 'Upgrade',
+            'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+            'Sec-WebSocket-Version': '13'}))
+        self.assertEqual((res.status_code, res.reason),
+                         (101, 'Switching Protocols'))
+        self.assertEqual(res.headers['Sec-WebSocket-Accept'],
+                         's3pPLMBiTxaQ9kYGzzhZRbK+xOo=')
+        self.assertIsNone(res.body)
+
     def test_not_a_websocket_route(self):
         def talk():
             yield 'x'

@@ -74,6 +74,14 @@ async def events(request, sse):
     stats['sse_finished'] += 1
 
 
+@app.route('/broken')
+@with_sse
+async def broken(request, sse):
+    await sse.send('first')
+    await sse.send('second')
+    raise RuntimeError('sse handler failed on purpose')
+
+
 @app.route('/ticks')
 @with_sse
 async def ticks(request, sse):
