@@ -112,12 +112,14 @@ class TokenAuth(BaseAuth):
         self.scheme = scheme
         self.error_status = error_status
 
+    # Only the Authorization header carries a scheme ('Bearer <token>'); in
+    # any other header the whole value is the token.
     def _credentials(self, request):
         value = request.headers.get(self.header)
         if not value:
             return None
         value = value.strip()
-        if self.scheme:
+        if self.scheme and self.header.lower() == 'authorization':
             parts = value.split(None, 1)
             if len(parts) != 2 or parts[0].lower() != self.scheme.lower():
                 return None

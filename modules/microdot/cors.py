@@ -5,9 +5,14 @@
 # hook, with the allowed methods, headers and max age added. Other requests
 # from an allowed origin get Access-Control-Allow-Origin (and credentials,
 # exposed headers) added by after-request hooks, error responses included.
-# When the answer depends on the request's Origin, `Vary: Origin` is merged
-# into any Vary header already set. With credentials allowed, wildcards are
-# never sent: the origin, methods and headers asked for are echoed instead.
+# The allowed origin is always echoed, also for allowed_origins='*' (a
+# literal * would make browsers refuse credentialed requests), so every
+# answer depends on the request's Origin: `Vary: Origin` is merged into any
+# Vary header already set, on refused and Origin-less requests too (the
+# Fetch standard's advice, so a cache never hands one origin's answer to
+# another). A refused origin gets no Access-Control-* header at all. With
+# credentials allowed, the wildcard methods and headers are never sent: the
+# ones asked for are echoed instead.
 
 
 def _join(value):
@@ -49,20 +54,16 @@ class CORS:
             return origin == allowed
         return origin in allowed
 
-    # The CORS headers for a request: empty unless its Origin is allowed.
+    # The CORS headers for a request: only `Vary: Origin` unless its Origin
+    # is allowed (none at all when no origin is configured).
     def get_cors_headers(self, request):
-        headers = {}
+        if not self.allowed_origins:
+            return {}
+        headers = {'Vary': 'Origin'}
         origin = request.headers.get('Origin')
         if not self.origin_allowed(origin):
-            if origin and self.allowed_origins and \
-                    self.allowed_origins != '*':
-                headers['Vary'] = 'Origin'
             return headers
-        if self.allowed_origins == '*' and not self.allow_credentials:
-            headers['Access-Control-Allow-Origin'] = '*'
-        else:
-            headers['Access-Control-Allow-Origin'] = origin
-            headers['Vary'] = 'Origin'
+        headers['Access-Control-Allow-Origin'] = origin
         if self.allow_credentials:
             headers['Access-Control-Allow-Credentials'] = 'true'
         method = request.headers.get('Access-Control-Request-Method')

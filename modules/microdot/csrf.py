@@ -4,10 +4,12 @@
 # same-site, cross-site or none) in current ones, Origin in older ones. A
 # before-request hook refuses, with 403, state-changing requests (any method
 # but GET, HEAD and OPTIONS) that a browser sent from another site, unless
-# their Origin is one the CORS object explicitly allows. Requests without
-# either header (not from a browser) pass. With protect_all=True every route
-# is checked except those marked @csrf.exempt; with protect_all=False only
-# routes marked @csrf.protect are.
+# their Origin is one the CORS object explicitly allows (or, with
+# allow_subdomains, a subdomain of one). Requests without either header (not
+# from a browser) pass. With protect_all=True every route is checked except
+# those marked @csrf.exempt; with protect_all=False only routes marked
+# @csrf.protect are. A route marked @csrf.protect is checked for every
+# method, GET, HEAD and OPTIONS included.
 from microdot import abort
 
 _SAFE_METHODS = ('GET', 'HEAD', 'OPTIONS')
@@ -39,6 +41,8 @@ class CSRF:
         self.protected_routes.append(f)
         return f
 
+    # True when origin is one the CORS object lists by name or, with
+    # allow_subdomains, a subdomain of one (same scheme and port).
     def _origin_allowed(self, origin):
         cors = self.cors
         if cors is None or not origin:
@@ -47,8 +51,16 @@ class CSRF:
         if not allowed or allowed == '*':
             return False
         if isinstance(allowed, str):
-            return origin == allowed
-        return origin in allowed
+            allowed = (allowed,)
+        if origin in allowed:
+            return True
+        if self.allow_subdomains:
+            for trusted in allowed:
+                i = trusted.find('://') + 3
+                if i > 2 and origin.startswith(trusted[:i]) and \
+                        origin.endswith('.' + trusted[i:]):
+                    return True
+        return False
 
     # True when origin ('scheme://host[:port]') is this request's own site,
     # or, with allow_subdomains, a subdomain of it.
@@ -68,12 +80,11 @@ class CSRF:
 
     # True when the request may go on.
     def is_allowed(self, request):
-        if request.method in _SAFE_METHODS:
-            return True
         route = request.route
-        if route in self.exempt_routes:
+        if (request.method in _SAFE_METHODS or not self.protect_all) and \
+                route not in self.protected_routes:
             return True
-        if not self.protect_all and route not in self.protected_routes:
+        if route in self.exempt_routes:
             return True
         origin = request.headers.get('Origin')
         site = request.headers.get('Sec-Fetch-Site')

@@ -1,13 +1,17 @@
 # User logins kept in the session.
 #
-# login_user() stores the user's id in the session (and, with remember=True,
-# in a long-lived signed `_remember` cookie); the user_loader callback turns
-# the id back into a user object on later requests. A login is "fresh" when
-# it was made with credentials during this browser session; a user restored
-# from the remember cookie is logged in but not fresh. Protected routes
-# redirect anonymous users to login_url with a local ?next= URL to return to.
+# login_user() stores the user's id in the session (and, with remember=True
+# or a number of days, in a long-lived signed `_remember` cookie); the
+# user_loader callback turns the id back into a user object on later
+# requests. The remember token carries its own expiry, so the server refuses
+# it once expired whatever the browser keeps, and it is renewed each time a
+# login is restored from it. A login is "fresh" when it was made with
+# credentials during this browser session; a user restored from the remember
+# cookie is logged in but not fresh. Protected routes redirect anonymous
+# users to login_url?next=<the URL they asked for>; login_user() follows a
+# local ?next= only.
 from microdot import Response, iscoroutine, urlencode
-from microdot.session import session_manager
+from microdot.session import session_manager, _now
 
 
 async def _call(f, *args, **kwargs):
@@ -58,12 +62,20 @@ class Login:
             redirect_url = next_url
         response = Response.redirect(redirect_url)
         if remember:
-            manager = session_manager(request)
-            token = manager.encode({'_user_id': user_id})
-            options = dict(manager.cookie_options)
-            options['max_age'] = self.remember_days * 24 * 3600
-            response.set_cookie(self.remember_cookie_name, token, **options)
+            days = self.remember_days if remember is True else remember
+            self._set_remember_cookie(request, response, user_id, days)
         return response
+
+    # The remember-me cookie: a signed token with the user id, the number
+    # of days it lasts and its expiry time.
+    def _set_remember_cookie(self, request, response, user_id, days):
+        manager = session_manager(request)
+        seconds = int(days * 86400)
+        token = manager.encode({'_user_id': user_id, '_days': days,
+                                'exp': int(_now()) + seconds})
+        options = dict(manager.cookie_options)
+        options['max_age'] = seconds
+        response.set_cookie(self.remember_cookie_name, token, **options)
 
     # Logs the user out and forgets the remember cookie.
     async def logout_user(self, request):
@@ -90,26 +102,38 @@ class Login:
         request.g.current_user = None
         session = self._session(request)
         user_id = session.get('_user_id')
+        remembered = None
         if user_id is None:
             token = request.cookies.get(self.remember_cookie_name)
             if token:
-                data = session_manager(request).decode(token)
-                if data:
-                    user_id = data.get('_user_id')
+                # decode() refuses an expired token; one without an expiry
+                # (made before tokens carried one) is refused too.
+                remembered = session_manager(request).decode(token)
+                if remembered and 'exp' in remembered:
+                    user_id = remembered.get('_user_id')
             if user_id is None:
                 return None
-            session['_user_id'] = user_id
-            session['_fresh'] = False
-            session.save()
         if self.user_loader_callback is None:
             raise ValueError('Login.user_loader is not set')
         user = await _call(self.user_loader_callback, user_id)
+        if user is not None and remembered:
+            session['_user_id'] = user_id
+            session['_fresh'] = False
+            session.save()
+            days = remembered.get('_days') or self.remember_days
+
+            async def _renew_remember_cookie(request, response):
+                self._set_remember_cookie(request, response, user_id, days)
+
+            request.after_request(_renew_remember_cookie)
         request.g.current_user = user
         return user
 
+    # A redirect to login_url?next=<this request's URL>: the URL as the
+    # client sent it, escaped as one query value with its slashes kept.
     def _redirect_to_login(self, request):
         return Response.redirect(self.login_url + '?next=' + urlencode(
-            request.url))
+            request.url).replace('%2F', '/'))
 
     # Decorator: the route requires a logged-in user.
     def __call__(self, f):

@@ -7,6 +7,9 @@
 # is malformed, signed with another key or algorithm, or past its `exp` claim
 # gives an empty session. Changes are written back to the response through a
 # per-request after_request hook when the handler calls save() or delete().
+# Using a session with no secret key configured raises ValueError. The
+# response to a request that read its session says `Vary: Cookie`, so that a
+# shared cache never hands one user's page to another.
 import binascii
 import hashlib
 import json
@@ -72,6 +75,21 @@ def _now():
     return time.time() + _EPOCH_OFFSET
 
 
+# After-request hook: adds Cookie to the response's Vary header once the
+# request's session was read. Async, so CPython runs it without a thread.
+async def _vary_on_cookie(request, response):
+    if getattr(request.g, '_session', None) is None:
+        return
+    headers = response.headers
+    vary = headers.get('Vary')
+    if not vary:
+        headers['Vary'] = 'Cookie'
+        return
+    tokens = [t.strip().lower() for t in vary.split(',')]
+    if 'cookie' not in tokens and '*' not in tokens:
+        headers['Vary'] = vary + ', Cookie'
+
+
 class SessionDict(dict):
     def __init__(self, request, session_dict):
         super().__init__(session_dict)
@@ -89,7 +107,7 @@ class Session:
 
     def __init__(self, app=None, secret_key=None, cookie_options=None):
         self.secret_key = None
-        self._pads = None
+        self._pads = None  # (secret_key, HMAC pads) for the key last used
         self.cookie_options = None
         if app is not None or secret_key is not None:
             self.initialize(app, secret_key=secret_key,
@@ -98,7 +116,6 @@ class Session:
     def initialize(self, app=None, secret_key=None, cookie_options=None):
         if secret_key is not None:
             self.secret_key = secret_key
-            self._pads = _hmac_pads(secret_key)
         options = dict(cookie_options or {})
         if 'path' not in options:
             options['path'] = '/'
@@ -107,17 +124,20 @@ class Session:
         self.cookie_options = options
         if app is not None:
             app._session = self
+            app.after_error_request(_vary_on_cookie)
 
     # The request's session (decoded once per request, then cached in g).
     def get(self, request):
         session = getattr(request.g, '_session', None)
         if session is None:
+            self._get_pads(None)  # no secret key: ValueError, not {}
             data = {}
             token = request.cookies.get(self.cookie_name)
             if token:
                 data = self.decode(token) or {}
             session = SessionDict(request, data)
             request.g._session = session
+            request.after_request(_vary_on_cookie)
         return session
 
     def update(self, request, session):
@@ -142,12 +162,18 @@ class Session:
 
         request.after_request(_delete_session_cookie)
 
+    # The HMAC pads of secret_key, else of the configured key (computed once
+    # per key, so a key assigned to self.secret_key later is used too).
     def _get_pads(self, secret_key):
         if secret_key is not None:
             return _hmac_pads(secret_key)
-        if self._pads is None:
+        key = self.secret_key
+        if key is None:
             raise ValueError('The session secret key is not configured')
-        return self._pads
+        cached = self._pads
+        if cached is None or cached[0] is not key:
+            cached = self._pads = (key, _hmac_pads(key))
+        return cached[1]
 
     # A JWT (str) signed with HS256 holding the payload dict.
     def encode(self, payload, secret_key=None):

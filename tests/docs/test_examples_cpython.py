@@ -200,9 +200,9 @@ def test_login_example(serve, interpreter):
     server = serve(interpreter, EXAMPLES / 'login' / 'login.py')
     status, headers, _ = server.request('/')
     assert status == 302
-    assert headers['Location'] == '/login?next=%2F'
+    assert headers['Location'] == '/login?next=/'
     status, headers, _ = server.request(
-        '/login?next=%2F', 'POST', b'username=susan&password=hello',
+        '/login?next=/', 'POST', b'username=susan&password=hello',
         {'Content-Type': 'application/x-www-form-urlencoded'})
     assert status == 302 and headers['Location'] == '/'
     cookie = headers['Set-Cookie'].split(';')[0]

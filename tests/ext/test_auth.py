@@ -148,6 +148,36 @@ class TestTokenAuth(unittest.TestCase):
             'Authorization': 'Bearer secret-token'}))
         self.assertEqual(res.status_code, 401)
 
+    def test_custom_header_value_is_the_whole_token(self):
+        client = TestClient(token_app(TokenAuth(header='X-Token')))
+        res = run(client.get('/', headers={'X-Token': 'secret-token'}))
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(res.text, 'hello robot')
+        # No scheme is stripped outside Authorization.
+        res = run(client.get('/', headers={
+            'X-Token': 'Bearer secret-token'}))
+        self.assertEqual(res.status_code, 401)
+
+    def test_custom_header_token_with_spaces(self):
+        app = Microdot()
+        auth = TokenAuth(header='X-Token')
+        seen = []
+
+        @auth.authenticate
+        def check(request, token):
+            seen.append(token)
+            return 'robot'
+
+        @app.get('/')
+        @auth
+        def index(request):
+            return 'ok'
+
+        res = run(TestClient(app).get('/', headers={
+            'X-Token': 'Bearer abc def'}))
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(seen, ['Bearer abc def'])
+
     def test_default_error(self):
         app = Microdot()
         auth = TokenAuth()

@@ -55,7 +55,9 @@ class TestCORS(unittest.TestCase):
     def test_preflight_echoes_when_unconfigured(self):
         client = TestClient(make_app(allowed_origins='*'))
         res = preflight(client, method='PUT', headers='X-A, X-B')
-        self.assertEqual(res.headers['Access-Control-Allow-Origin'], '*')
+        self.assertEqual(res.headers['Access-Control-Allow-Origin'],
+                         'https://a.example')
+        self.assertEqual(res.headers['Vary'], 'Origin')
         self.assertEqual(res.headers['Access-Control-Allow-Methods'], 'PUT')
         self.assertEqual(res.headers['Access-Control-Allow-Headers'],
                          'X-A, X-B')
@@ -69,12 +71,29 @@ class TestCORS(unittest.TestCase):
                          'GET, POST')
 
     def test_preflight_disallowed_origin(self):
-        client = TestClient(make_app(allowed_origins=['https://a.example']))
-        res = preflight(client, origin='https://evil.example')
+        client = TestClient(make_app(
+            allowed_origins=['https://a.example'], allow_credentials=True,
+            max_age=600, allowed_headers=['X-Token']))
+        res = preflight(client, origin='https://evil.example',
+                        headers='X-Token')
         self.assertEqual(res.status_code, 200)
-        self.assertNotIn('Access-Control-Allow-Origin', res.headers)
-        self.assertNotIn('Access-Control-Allow-Methods', res.headers)
+        self.assertIn('POST', res.headers['Allow'])
         self.assertEqual(res.headers['Vary'], 'Origin')
+        for name in res.headers:
+            self.assertFalse(name.lower().startswith('access-control-'),
+                             name)
+
+    def test_simple_request_disallowed_origin(self):
+        client = TestClient(make_app(
+            allowed_origins=['https://a.example'], allow_credentials=True,
+            expose_headers=['X-Total']))
+        res = run(client.get('/items', headers={
+            'Origin': 'https://evil.example'}))
+        self.assertEqual(res.text, 'items')
+        self.assertEqual(res.headers['Vary'], 'Origin')
+        for name in res.headers:
+            self.assertFalse(name.lower().startswith('access-control-'),
+                             name)
 
     def test_simple_request_headers(self):
         client = TestClient(make_app(
@@ -93,12 +112,34 @@ class TestCORS(unittest.TestCase):
         client = TestClient(make_app(allowed_origins='*'))
         res = run(client.get('/items'))
         self.assertNotIn('Access-Control-Allow-Origin', res.headers)
+        # The answer would differ with an Origin: caches must know.
+        self.assertEqual(res.headers['Vary'], 'Origin')
 
-    def test_wildcard_without_credentials(self):
-        client = TestClient(make_app(allowed_origins='*'))
+    def test_not_configured_adds_nothing(self):
+        client = TestClient(make_app())
         res = run(client.get('/items', headers={'Origin': 'https://x.y'}))
-        self.assertEqual(res.headers['Access-Control-Allow-Origin'], '*')
+        self.assertNotIn('Access-Control-Allow-Origin', res.headers)
         self.assertNotIn('Vary', res.headers)
+
+    def test_wildcard_echoes_origin(self):
+        client = TestClient(make_app(allowed_origins='*',
+                                     expose_headers='X-Total'))
+        res = run(client.get('/items', headers={'Origin': 'https://x.y'}))
+        self.assertEqual(res.headers['Access-Control-Allow-Origin'],
+                         'https://x.y')
+        self.assertEqual(res.headers['Vary'], 'Origin')
+        self.assertEqual(res.headers['Access-Control-Expose-Headers'],
+                         'X-Total')
+        self.assertNotIn('Access-Control-Allow-Credentials', res.headers)
+        res = run(client.get('/varied', headers={'Origin': 'http://z:1'}))
+        self.assertEqual(res.headers['Access-Control-Allow-Origin'],
+                         'http://z:1')
+        self.assertEqual(res.headers['Vary'], 'Accept-Encoding, Origin')
+        res = run(client.get('/missing', headers={'Origin': 'https://x.y'}))
+        self.assertEqual(res.status_code, 404)
+        self.assertEqual(res.headers['Access-Control-Allow-Origin'],
+                         'https://x.y')
+        self.assertEqual(res.headers['Vary'], 'Origin')
 
     def test_credentials_never_use_wildcards(self):
         client = TestClient(make_app(
@@ -148,7 +189,8 @@ class TestCORS(unittest.TestCase):
         res = run(client.get('/items', headers={'Origin': 'https://x.y'}))
         self.assertNotIn('Access-Control-Allow-Origin', res.headers)
         res = preflight(client, origin='https://x.y')
-        self.assertEqual(res.headers['Access-Control-Allow-Origin'], '*')
+        self.assertEqual(res.headers['Access-Control-Allow-Origin'],
+                         'https://x.y')
 
     def test_get_cors_headers_single_origin_string(self):
         cors = CORS(allowed_origins='https://a.example')

@@ -27,6 +27,11 @@ def make_app(cors_origins=None, **kwargs):
     def guarded(request):
         return 'guarded'
 
+    @app.route('/report', methods=['GET', 'OPTIONS'])
+    @csrf.protect
+    def report(request):
+        return 'report'
+
     return app
 
 
@@ -54,7 +59,7 @@ class TestCSRF(unittest.TestCase):
         self.assertEqual(post(client, Sec_Fetch_Site='same-site')
                          .status_code, 200)
 
-    def test_safe_methods_never_checked(self):
+    def test_safe_methods_unchecked_on_unmarked_routes(self):
         client = TestClient(make_app())
         res = run(client.get('/submit', headers={
             'Sec-Fetch-Site': 'cross-site'}))
@@ -118,3 +123,47 @@ class TestCSRF(unittest.TestCase):
                          .status_code, 200)
         self.assertEqual(post(client, '/guarded',
                               Sec_Fetch_Site='cross-site').status_code, 403)
+
+    def test_protect_applies_to_safe_methods(self):
+        for protect_all in (True, False):
+            client = TestClient(make_app(protect_all=protect_all))
+            for method in ('GET', 'HEAD', 'OPTIONS'):
+                res = run(client.request(method, '/report', headers={
+                    'Sec-Fetch-Site': 'cross-site'}))
+                self.assertEqual(res.status_code, 403, method)
+                res = run(client.request(method, '/report', headers={
+                    'Sec-Fetch-Site': 'same-origin'}))
+                self.assertEqual(res.status_code, 200, method)
+            # Unmarked GET routes stay unchecked.
+            res = run(client.get('/submit', headers={
+                'Sec-Fetch-Site': 'cross-site'}))
+            self.assertEqual(res.status_code, 200)
+
+    def test_protected_get_checks_origin_without_fetch_metadata(self):
+        client = TestClient(make_app(), host='app.example')
+        res = run(client.get('/report', headers={
+            'Origin': 'http://evil.example'}))
+        self.assertEqual(res.status_code, 403)
+        res = run(client.get('/report', headers={
+            'Origin': 'http://app.example'}))
+        self.assertEqual(res.status_code, 200)
+
+    def test_subdomains_of_cors_origins(self):
+        origins = ['https://friend.example', 'https://api.other.example:8443']
+        strict = TestClient(make_app(cors_origins=origins))
+        loose = TestClient(make_app(cors_origins=origins,
+                                    allow_subdomains=True))
+        for origin, allowed in (
+                ('https://app.friend.example', True),
+                ('https://a.b.friend.example', True),
+                ('http://app.friend.example', False),
+                ('https://evilfriend.example', False),
+                ('https://app.friend.example:444', False),
+                ('https://x.api.other.example:8443', True),
+                ('https://x.api.other.example', False)):
+            for headers in ({'Sec_Fetch_Site': 'cross-site',
+                             'Origin': origin}, {'Origin': origin}):
+                self.assertEqual(post(strict, **headers).status_code, 403,
+                                 origin)
+                self.assertEqual(post(loose, **headers).status_code,
+                                 200 if allowed else 403, origin)

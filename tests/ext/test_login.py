@@ -1,3 +1,4 @@
+import time
 import unittest
 
 from support import run
@@ -33,8 +34,10 @@ def make_app():
     @app.post('/login')
     async def do_login(request):
         user = USERS[int(request.form['id'])]
+        remember = request.form.get('remember') or ''
         return await login.login_user(
-            request, user, remember=request.form.get('remember') == 'yes')
+            request, user, remember=int(remember) if remember.isdigit()
+            else remember == 'yes')
 
     @app.post('/logout')
     async def do_logout(request):
@@ -68,9 +71,22 @@ class TestLogin(unittest.TestCase):
         res = run(client.get('/private?x=1'))
         self.assertEqual(res.status_code, 302)
         self.assertEqual(res.headers['Location'],
-                         '/login?next=%2Fprivate%3Fx%3D1')
+                         '/login?next=/private%3Fx%3D1')
         res = run(client.get('/settings'))
         self.assertEqual(res.status_code, 302)
+        self.assertEqual(res.headers['Location'], '/login?next=/settings')
+
+    def test_next_round_trips_the_requested_url(self):
+        client = TestClient(make_app())
+        url = '/private?q=a+b%26c&d=%2F'
+        res = run(client.get(url))
+        location = res.headers['Location']
+        self.assertEqual(
+            location, '/login?next=/private%3Fq%3Da%2Bb%2526c%26d%3D%252F')
+        res = run(client.post(location, headers=FORM, body='id=1'))
+        self.assertEqual(res.headers['Location'], '/private?q=a+b%26c&d=%2F')
+        self.assertEqual(run(client.get(res.headers['Location'])).text,
+                         'hi susan')
 
     def test_login_then_access(self):
         client = TestClient(make_app())
@@ -140,3 +156,79 @@ class TestLogin(unittest.TestCase):
         client.cookies['session'] = token
         self.assertEqual(run(client.get('/whoami')).text, 'nobody')
         self.assertEqual(run(client.get('/private')).status_code, 302)
+
+
+def remember_cookie(res):
+    for cookie in res.headers.get('Set-Cookie', []):
+        if cookie.startswith('_remember='):
+            return cookie
+    return None
+
+
+def token_of(cookie):
+    return cookie.split(';')[0].split('=', 1)[1]
+
+
+SESSION = Session(secret_key='login-test-secret')
+
+
+class TestRememberMe(unittest.TestCase):
+    def assertExpiresIn(self, data, days):
+        self.assertTrue(abs(data['exp'] - time.time() - days * 86400) < 60,
+                        data)
+
+    def test_remember_true_keeps_thirty_days(self):
+        client = TestClient(make_app())
+        res = run(client.post('/login', headers=FORM,
+                              body='id=1&remember=yes'))
+        cookie = remember_cookie(res)
+        self.assertIn('Max-Age=2592000', cookie)
+        data = SESSION.decode(token_of(cookie))
+        self.assertEqual(data['_user_id'], 1)
+        self.assertExpiresIn(data, 30)
+
+    def test_remember_a_number_of_days(self):
+        client = TestClient(make_app())
+        res = run(client.post('/login', headers=FORM,
+                              body='id=2&remember=7'))
+        cookie = remember_cookie(res)
+        self.assertIn('Max-Age=604800', cookie)
+        data = SESSION.decode(token_of(cookie))
+        self.assertExpiresIn(data, 7)
+
+    def test_expired_token_refused_though_the_browser_sends_it(self):
+        for payload in ({'_user_id': 1, '_days': 30,
+                         'exp': int(time.time()) - 10},
+                        {'_user_id': 1}):  # no expiry at all
+            client = TestClient(make_app(), cookies={
+                '_remember': SESSION.encode(payload)})
+            self.assertEqual(run(client.get('/whoami')).text, 'nobody')
+            res = run(client.get('/private'))
+            self.assertEqual(res.status_code, 302)
+            self.assertIsNone(remember_cookie(res))
+
+    def test_restored_login_renews_the_token(self):
+        soon = int(time.time()) + 60
+        client = TestClient(make_app(), cookies={
+            '_remember': SESSION.encode(
+                {'_user_id': 2, '_days': 2, 'exp': soon})})
+        res = run(client.get('/private'))
+        self.assertEqual(res.text, 'hi david')
+        cookie = remember_cookie(res)
+        self.assertIn('Max-Age=172800', cookie)
+        data = SESSION.decode(token_of(cookie))
+        self.assertEqual((data['_user_id'], data['_days']), (2, 2))
+        self.assertExpiresIn(data, 2)
+        # The session now holds the login: no second renewal.
+        res = run(client.get('/private'))
+        self.assertEqual(res.text, 'hi david')
+        self.assertIsNone(remember_cookie(res))
+
+    def test_token_of_a_deleted_user_is_not_renewed(self):
+        client = TestClient(make_app(), cookies={
+            '_remember': SESSION.encode(
+                {'_user_id': 99, '_days': 2,
+                 'exp': int(time.time()) + 60})})
+        res = run(client.get('/private'))
+        self.assertEqual(res.status_code, 302)
+        self.assertIsNone(remember_cookie(res))

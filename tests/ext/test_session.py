@@ -3,7 +3,8 @@ import unittest
 
 from support import run
 
-from microdot import Microdot
+from microdot import Microdot, abort
+from microdot.cors import CORS
 from microdot.session import Session, with_session, _hmac_pads, _hmac_sha256
 from microdot.test_client import TestClient
 
@@ -137,6 +138,16 @@ class TestTokens(unittest.TestCase):
     def test_no_secret_key(self):
         with self.assertRaises(ValueError):
             Session().encode({'a': 1})
+        with self.assertRaises(ValueError):
+            Session().decode(Session(secret_key=SECRET).encode({'a': 1}))
+
+    def test_secret_key_assigned_later(self):
+        session = Session()
+        session.secret_key = SECRET
+        token = session.encode({'a': 1})
+        self.assertEqual(Session(secret_key=SECRET).decode(token), {'a': 1})
+        session.secret_key = 'another'
+        self.assertIsNone(session.decode(token))
 
 
 class TestSessionApp(unittest.TestCase):
@@ -222,3 +233,93 @@ class TestSessionInMountedApp(unittest.TestCase):
             client = TestClient(app)
             self.assertEqual(run(client.get('/sub/set')).text, 'ok')
             self.assertEqual(run(client.get('/sub/get')).text, 'sub')
+
+
+class TestSessionWithoutKey(unittest.TestCase):
+    def test_reading_a_session_without_a_secret_key_raises(self):
+        app = Microdot()
+        session = Session(app)
+        raised = []
+
+        @app.get('/direct')
+        def direct(request):
+            try:
+                session.get(request)
+            except ValueError:
+                raised.append(True)
+                return 'raised'
+            return 'empty session'
+
+        @app.get('/decorated')
+        @with_session
+        def decorated(request, data):
+            return 'empty session'
+
+        client = TestClient(app)
+        self.assertEqual(run(client.get('/direct')).text, 'raised')
+        self.assertEqual(raised, [True])
+        res = run(client.get('/decorated'))
+        self.assertEqual(res.status_code, 500)
+        self.assertNotIn('Set-Cookie', res.headers)
+
+
+class TestVaryCookie(unittest.TestCase):
+    def make_app(self, cors=False):
+        app = make_app()
+        if cors:
+            CORS(app, allowed_origins=['https://a.example'])
+
+        @app.get('/static')
+        def static(request):
+            return 'same for all', {'Vary': 'Accept-Encoding'}
+
+        @app.get('/mine')
+        @with_session
+        def mine(request, session):
+            return session.get('value') or '-', {'Vary': 'Accept-Encoding'}
+
+        @app.get('/gone')
+        @with_session
+        def gone(request, session):
+            abort(404)
+
+        @app.errorhandler(404)
+        @with_session
+        def not_found(request, session):
+            return 'no page for ' + (session.get('value') or '-'), 404
+
+        return app
+
+    def test_a_session_read_adds_vary_cookie(self):
+        client = TestClient(self.make_app())
+        for path in ('/get', '/set/x', '/clear'):
+            res = run(client.get(path))
+            self.assertEqual(res.headers['Vary'], 'Cookie', path)
+
+    def test_no_session_read_no_vary(self):
+        client = TestClient(self.make_app())
+        res = run(client.get('/static'))
+        self.assertEqual(res.headers['Vary'], 'Accept-Encoding')
+        res = run(client.options('/get'))
+        self.assertNotIn('Vary', res.headers)
+
+    def test_vary_merged_with_other_values(self):
+        client = TestClient(self.make_app(cors=True))
+        res = run(client.get('/mine', headers={
+            'Origin': 'https://a.example'}))
+        self.assertEqual(res.headers['Access-Control-Allow-Origin'],
+                         'https://a.example')
+        self.assertEqual(res.headers['Vary'],
+                         'Accept-Encoding, Origin, Cookie')
+        res = run(client.get('/get'))
+        self.assertEqual(res.headers['Vary'], 'Origin, Cookie')
+
+    def test_error_responses_after_a_session_read(self):
+        client = TestClient(self.make_app(cors=True))
+        run(client.get('/set/susan'))
+        for path in ('/gone', '/nowhere'):
+            res = run(client.get(path))
+            self.assertEqual(res.status_code, 404)
+            self.assertEqual(res.text, 'no page for susan')
+            self.assertEqual(sorted(res.headers['Vary'].split(', ')),
+                             ['Cookie', 'Origin'], path)

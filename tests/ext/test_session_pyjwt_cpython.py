@@ -69,3 +69,43 @@ def test_session_cookie_from_pyjwt():
     asyncio.run(client.get('/set'))
     assert jwt.decode(client.cookies['session'], SECRET,
                       algorithms=['HS256']) == {'user': 'david'}
+
+
+def test_remember_token_is_a_jwt_with_an_expiry():
+    from microdot.login import Login
+
+    app = Microdot()
+    Session(app, secret_key=SECRET)
+    login = Login()
+
+    class User:
+        id = 7
+
+    @login.user_loader
+    def load_user(user_id):
+        return User() if user_id == 7 else None
+
+    @app.post('/login')
+    async def do_login(request):
+        return await login.login_user(request, User(), remember=3)
+
+    @app.get('/me')
+    @login
+    def me(request):
+        return str(request.g.current_user.id)
+
+    client = TestClient(app)
+    asyncio.run(client.post('/login'))
+    claims = jwt.decode(client.cookies['_remember'], SECRET,
+                        algorithms=['HS256'])
+    assert claims['_user_id'] == 7
+    assert abs(claims['exp'] - time.time() - 3 * 86400) < 60
+    # A remember token PyJWT made, already expired, logs nobody in.
+    expired = jwt.encode({'_user_id': 7, 'exp': int(time.time()) - 1},
+                         SECRET, algorithm='HS256')
+    client = TestClient(app, cookies={'_remember': expired})
+    assert asyncio.run(client.get('/me')).status_code == 302
+    valid = jwt.encode({'_user_id': 7, 'exp': int(time.time()) + 60},
+                       SECRET, algorithm='HS256')
+    client = TestClient(app, cookies={'_remember': valid})
+    assert asyncio.run(client.get('/me')).text == '7'
