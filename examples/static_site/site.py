@@ -33,8 +33,8 @@ async def static(request, path):
     accepts_gzip = 'gzip' in request.headers.get('Accept-Encoding', '')
     if accepts_gzip and is_file(STATIC + '/' + path + '.gz'):
         # Content-Type from the name without .gz, Content-Encoding: gzip
-        res = send_file(path + '.gz', root=STATIC, compressed=True,
-                        max_age=MAX_AGE)
+        res = send_file(path, root=STATIC, compressed=True,
+                        file_extension='.gz', max_age=MAX_AGE)
     else:
         res = send_file(path, root=STATIC, max_age=MAX_AGE)
     res.headers['Vary'] = 'Accept-Encoding'  # caches keep both variants

@@ -177,6 +177,15 @@ class Microdot:
             found = 405
         return found
 
+    # The local apps of the first route whose pattern matches req's path
+    # (for a 405, which no route's method matched).
+    def _local_apps(self, req):
+        path = urldecode(req.path, False) if '%' in req.path else req.path
+        for entry in self.url_map:
+            if entry[1].match(path) is not None:
+                return entry[5]
+        return ()
+
     # The automatic OPTIONS answer: headers listing the allowed methods.
     def default_options_handler(self, req):
         allow = []
@@ -192,9 +201,14 @@ class Microdot:
             allow.append('OPTIONS')
         return {'Allow': ', '.join(allow)}
 
-    async def dispatch_request(self, req):
+    # The Response for req. error: what a frontend met before the request
+    # was whole (a RequestError; req is None when no request could be
+    # formed), answered by the error handlers and after-error hooks.
+    async def dispatch_request(self, req, error=None):
         local_apps = ()
         try:
+            if error is not None or req is None:
+                raise error or RequestError(400)
             if req.content_length > req.max_content_length:
                 raise HTTPException(413, DEFAULT_BODIES[413])
             entry = self.find_route(req)
@@ -202,6 +216,7 @@ class Microdot:
                 entry = (None, None, self._automatic_options, '', None, ())
                 req.url_args = {}
             elif entry == 405:
+                local_apps = self._local_apps(req)
                 raise HTTPException(405, DEFAULT_BODIES[405])
             elif entry == 404:
                 raise HTTPException(404, DEFAULT_BODIES[404])
@@ -212,7 +227,7 @@ class Microdot:
             local_apps = entry[5]
             apps = (self,) + local_apps if local_apps else (self,)
             res = None
-            for app in apps:
+            for app in apps:  # the outer app's hooks first
                 for hook in app.before_request_handlers:
                     res = await invoke_handler(hook, req)
                     if res is not None:
@@ -229,7 +244,7 @@ class Microdot:
                 else:
                     res = await invoke_handler(handler, req, **req.url_args)
             res = make_response(res)
-            for app in apps:
+            for app in reversed(apps):  # a mounted app's hooks first
                 for hook in app.after_request_handlers:
                     res = make_response(
                         await invoke_handler(hook, req, res) or res)
@@ -237,12 +252,16 @@ class Microdot:
                 res = make_response(await invoke_handler(hook, req, res) or res)
         except Exception as exc:
             res = await self._error_response(req, exc, local_apps)
-            if res.status_code == 405 and 'Allow' not in res.headers:
+            if res.status_code == 405 and req is not None and \
+                    'Allow' not in res.headers:
                 res.headers.update(self.default_options_handler(req))
-            for app in (self,) + local_apps:
+            for app in reversed((self,) + local_apps):
                 for hook in app.after_error_request_handlers:
                     res = make_response(
                         await invoke_handler(hook, req, res) or res)
+        if req is None:
+            res.complete()
+            return res
         if res is Response.already_handled:
             return res
         if req.method == 'HEAD':
@@ -321,15 +340,17 @@ class Microdot:
         server = self.server or Server(self)
         await server.serve_connection(reader, writer)
 
+    # start_serving=False (CPython): the listening socket is made but takes
+    # no connection until `await app.server.listener.start_serving()`.
     async def start_server(self, host='0.0.0.0', port=5000, debug=False,
-                           ssl=None):
+                           ssl=None, start_serving=True):
         from microdot.server import Server
         self.debug = debug
         self.ssl = ssl
         self.shutdown_requested = False
         self.server = Server(self)
         try:
-            await self.server.serve(host, port, ssl)
+            await self.server.serve(host, port, ssl, start_serving)
         finally:
             self.server = None
 

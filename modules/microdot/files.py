@@ -5,28 +5,30 @@ import os
 from microdot.protocol import HTTPException
 
 
-# A cls (Response) streaming filename, typed from its extension, with
-# Content-Length and an ETag for conditional GET.
+# A cls (Response) streaming filename + file_extension, typed from
+# filename's extension, with Content-Length and an ETag for conditional GET.
+# send_file('app.js', compressed=True, file_extension='.gz') sends app.js.gz
+# as JavaScript with Content-Encoding: gzip.
 def file_response(cls, filename, status_code=200, content_type=None,
                   stream=None, max_age=None, compressed=False,
                   file_extension='', root=None):
     if stream is None:
-        filename = _safe_path(filename, root)
+        path = _safe_path(filename, root) + file_extension
         try:
-            stat = os.stat(filename)
+            stat = os.stat(path)
             if stat[0] & 0o170000 != 0o100000:  # not a regular file
                 raise OSError(2)
-            stream = open(filename, 'rb')
+            stream = open(path, 'rb')
         except OSError:
             raise HTTPException(404, 'Not found')
     else:
         stat = None
     if content_type is None:
         name = filename
-        if compressed and name.endswith('.gz'):
-            name = name[:-3]
-        ext = file_extension or name[name.rfind('.') + 1:]
-        content_type = cls.types_map.get(ext.lstrip('.').lower(),
+        if compressed and not file_extension and name.endswith('.gz'):
+            name = name[:-3]  # 'app.js.gz' is JavaScript too
+        ext = name[name.rfind('.') + 1:] if '.' in name else ''
+        content_type = cls.types_map.get(ext.lower(),
                                          'application/octet-stream')
     headers = {'Content-Type': content_type}
     if stat is not None:

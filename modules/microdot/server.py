@@ -127,13 +127,15 @@ class Server:
     def _ticks(self, seconds):
         return int(seconds / self.tick + 0.999)
 
-    async def serve(self, host, port, ssl=None):
+    async def serve(self, host, port, ssl=None, start_serving=True):
         app = self.app
         self.stopped = asyncio.Event()
         if core is None:
             self.listener = await asyncio.start_server(
                 self._accept, host, port, backlog=app.listen_backlog,
-                ssl=ssl)
+                ssl=ssl, start_serving=start_serving)
+        elif not start_serving:
+            raise ValueError('start_serving=False needs CPython\'s asyncio')
         else:
             self.listener = _Listener(self, host, port, ssl)
         if app.debug:
@@ -283,6 +285,7 @@ class Server:
     # connection open for the next one.
     async def _serve_request(self, conn, client_addr, scheme):
         app = self.app
+        req = None
         try:
             req = await Request.read_head(app, conn, conn.writer, client_addr,
                                           scheme)
@@ -298,7 +301,12 @@ class Server:
             if app.debug:
                 print('{} {}: {}'.format(exc.status_code, exc.reason,
                                          client_addr))
-            await self._send_error(conn, exc.status_code, exc.reason)
+            if exc.status_code != 400:  # limits and timeouts: as they are
+                await self._send_error(conn, exc.status_code, exc.reason)
+                return False
+            # a malformed request still reaches the app's error handlers
+            res = await app.dispatch_request(req, exc)
+            await self._write_response(conn, req, res, False)
             return False
         res = await app.dispatch_request(req)
         if app.debug:
@@ -335,6 +343,7 @@ class Server:
 
     # Writes res; returns whether the connection can carry another request.
     async def _write_response(self, conn, req, res, keep_alive):
+        version = req.http_version if req is not None else '1.1'
         status = res.status_code
         body = res.body
         no_body = res.is_head or status in _NO_BODY_STATUS or status < 200
@@ -342,14 +351,14 @@ class Server:
         extra = ()
         if not no_body and not isinstance(body, bytes) and \
                 'Content-Length' not in res.headers:
-            if req.http_version == '1.1':
+            if version == '1.1':
                 chunked = True
                 extra = _CHUNKED
             else:
                 keep_alive = False  # the body ends when the connection does
         if not keep_alive:
             extra += _CLOSE
-        elif req.http_version == '1.0':
+        elif version == '1.0':
             extra += _KEEP_ALIVE
         head = response_head('1.1', status, res.reason or reason_phrase(status),
                              res.headers.items(), extra)

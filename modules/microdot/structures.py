@@ -1,8 +1,13 @@
 # Plain data structures and URL encoding shared by every layer.
 
 
-# A dict whose keys may hold several values: d[k] gives the first, getlist(k) all.
+# A dict whose keys may hold several values: d[k] gives the first, getlist(k)
+# all. The dict itself holds each key's first value, so dict(d), json.dumps(d)
+# and d.items() see plain values on every interpreter; later values wait in
+# _more, made only when a key gets a second one.
 class MultiDict(dict):
+    _more = None  # key -> values after the first
+
     def __init__(self, initial_dict=None):
         super().__init__()
         if initial_dict:
@@ -10,13 +15,20 @@ class MultiDict(dict):
                 self[key] = value
 
     def __setitem__(self, key, value):
-        if key in self:
-            super().__getitem__(key).append(value)
+        if key not in self:
+            super().__setitem__(key, value)
+            return
+        if self._more is None:
+            self._more = {}
+        if key in self._more:
+            self._more[key].append(value)
         else:
-            super().__setitem__(key, [value])
+            self._more[key] = [value]
 
-    def __getitem__(self, key):
-        return super().__getitem__(key)[0]
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        if self._more is not None:
+            self._more.pop(key, None)
 
     def get(self, key, default=None, type=None):
         if key not in self:
@@ -29,17 +41,12 @@ class MultiDict(dict):
     def getlist(self, key, type=None):
         if key not in self:
             return []
-        values = super().__getitem__(key)
+        values = [self[key]]
+        if self._more is not None and key in self._more:
+            values += self._more[key]
         if type is not None:
             values = [type(v) for v in values]
-        return list(values)
-
-    # values() and items() give each key's first value, like d[key].
-    def values(self):
-        return [v[0] for v in super().values()]
-
-    def items(self):
-        return [(k, v[0]) for k, v in super().items()]
+        return values
 
 
 # A dict with case-insensitive string keys that remembers each key's spelling.

@@ -143,13 +143,17 @@ class TestClient:
     async def request(self, method, path, headers=None, body=None, sock=None):
         raw = self._request_bytes(method.upper(), path, headers, body)
         reader, writer = sock if sock else (AsyncBytesIO(raw), _Writer())
+        req = error = None
         try:
-            req = await Request.create(self.app, reader, writer,
-                                       ('127.0.0.1', 1234), self.scheme)
+            req = await Request.read_head(self.app, reader, writer,
+                                          ('127.0.0.1', 1234), self.scheme)
+            await req.read_body()
         except RequestError as exc:
-            return TestResponse(exc.status_code, None, NoCaseDict(),
-                                exc.reason.encode())
-        res = await self.app.dispatch_request(req)
+            if exc.status_code != 400:  # limits: answered as the server does
+                return TestResponse(exc.status_code, None, NoCaseDict(),
+                                    exc.reason.encode())
+            error = exc  # malformed: the app's error handlers answer
+        res = await self.app.dispatch_request(req, error)
         if res is Response.already_handled:
             return _taken_over_response(getattr(writer, 'head', None))
         # cookies first: a body that fails midway raises from here

@@ -421,6 +421,56 @@ class TestErrors(unittest.TestCase):
                          (413, 'Payload too large'))
 
 
+class TestMalformedRequests(unittest.TestCase):
+    def make_app(self, seen):
+        app = Microdot()
+
+        @app.get('/')
+        async def index(req):
+            return 'index'
+
+        @app.errorhandler(400)
+        async def bad_request(req):
+            seen.append(('handler', req))
+            return {'error': 'malformed'}, 400
+
+        @app.after_error_request
+        def after_error(req, res):
+            seen.append(('after error', req, res.status_code))
+            res.headers['X-Checked'] = 'yes'
+
+        return app
+
+    def test_a_malformed_request_reaches_the_400_handler(self):
+        seen = []
+        c = client_for(self.make_app(seen))
+        res = run(c.get('/', headers={'Bad Name': 'x'}))  # no space allowed
+        self.assertEqual(res.status_code, 400)
+        self.assertEqual(res.json, {'error': 'malformed'})
+        self.assertEqual(res.headers['X-Checked'], 'yes')
+        self.assertEqual(seen, [('handler', None), ('after error', None, 400)])
+
+    def test_dispatch_request_takes_no_request(self):
+        seen = []
+        app = self.make_app(seen)
+        res = run(app.dispatch_request(None))
+        self.assertEqual(res.status_code, 400)
+        self.assertEqual(res.headers['Content-Type'],
+                         'application/json; charset=UTF-8')
+        self.assertEqual(seen[0], ('handler', None))
+
+    def test_without_a_handler_the_default_400(self):
+        res = run(Microdot().dispatch_request(None))
+        self.assertEqual((res.status_code, res.body), (400, b'Bad request'))
+
+    def test_limits_are_not_sent_to_the_400_handler(self):
+        seen = []
+        c = client_for(self.make_app(seen))
+        res = run(c.get('/' + 'x' * 3000))  # request line over max_readline
+        self.assertEqual(res.status_code, 414)
+        self.assertEqual(seen, [])
+
+
 class TestMount(unittest.TestCase):
     def make_sub(self, calls):
         sub = Microdot()
@@ -474,6 +524,71 @@ class TestMount(unittest.TestCase):
         self.assertEqual(run(c.get('/sub/fail')).text, 'sub key error')
         self.assertEqual(run(c.get('/main')).status_code, 500)
         self.assertEqual(calls, ['sub before', 'sub before'])
+
+    def test_local_mount_runs_the_sub_apps_after_hooks_first(self):
+        calls = []
+        app = Microdot()
+        sub = Microdot()
+
+        @sub.get('/ok')
+        async def ok(req):
+            return 'ok'
+
+        @sub.get('/fail')
+        async def fail(req):
+            abort(418)
+
+        for owner, name in ((app, 'app'), (sub, 'sub')):
+            def hooks(name):
+                @owner.before_request
+                def before(req):
+                    calls.append(name + ' before')
+
+                @owner.after_request
+                def after(req, res):
+                    calls.append(name + ' after')
+
+                @owner.after_error_request
+                def after_error(req, res):
+                    calls.append(name + ' after error')
+            hooks(name)
+
+        app.mount(sub, url_prefix='/sub', local=True)
+        c = client_for(app)
+        run(c.get('/sub/ok'))
+        self.assertEqual(calls, ['app before', 'sub before', 'sub after',
+                                 'app after'])
+        del calls[:]
+        run(c.get('/sub/fail'))
+        self.assertEqual(calls, ['app before', 'sub before',
+                                 'sub after error', 'app after error'])
+
+    def test_405_on_a_local_mount_goes_to_the_sub_apps_handler(self):
+        app = Microdot()
+        sub = Microdot()
+
+        @sub.get('/only-get')
+        async def only_get(req):
+            return 'got'
+
+        @sub.errorhandler(405)
+        async def sub_405(req):
+            return 'sub 405', 405
+
+        @app.errorhandler(405)
+        async def app_405(req):
+            return 'app 405', 405
+
+        @app.get('/main')
+        async def main(req):
+            return 'main'
+
+        app.mount(sub, url_prefix='/sub', local=True)
+        c = client_for(app)
+        res = run(c.post('/sub/only-get'))
+        self.assertEqual((res.status_code, res.text), (405, 'sub 405'))
+        res = run(c.post('/main'))
+        self.assertEqual((res.status_code, res.text), (405, 'app 405'))
 
     def test_nested_mount_and_subapp_attribute(self):
         inner = Microdot()

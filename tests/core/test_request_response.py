@@ -162,6 +162,8 @@ class TestSendFile(unittest.TestCase):
             pass
         with open(self.root + '/page.html', 'w') as f:
             f.write('<p>hello</p>')
+        with open(self.root + '/app.js.gz', 'wb') as f:
+            f.write(b'\x1f\x8b gzip bytes')
         with open(TMP + '/microdot_secret.txt', 'w') as f:
             f.write('secret')
         app = Microdot()
@@ -170,15 +172,16 @@ class TestSendFile(unittest.TestCase):
         async def static(req, name):
             return send_file(name, root=self.root, max_age=60)
 
-        @app.get('/plain/<path:name>')
-        async def plain(req, name):
+        @app.get('/gz/<path:name>')
+        async def gz(req, name):
             return send_file(self.root + '/' + name, compressed=True,
-                             file_extension='.txt')
+                             file_extension='.gz')
 
         self.client = TestClient(app)
 
     def tearDown(self):
         os.remove(self.root + '/page.html')
+        os.remove(self.root + '/app.js.gz')
         os.remove(TMP + '/microdot_secret.txt')
         os.rmdir(self.root)
 
@@ -194,10 +197,18 @@ class TestSendFile(unittest.TestCase):
                                   headers={'If-None-Match': etag}))
         self.assertEqual((res.status_code, res.body), (304, b''))
 
-    def test_compressed_and_extension(self):
-        res = run(self.client.get('/plain/page.html'))
+    def test_compressed_file_extension_is_added_to_the_path(self):
+        # Microdot's pre-compressed static files: app.js.gz sent as app.js
+        res = run(self.client.get('/gz/app.js'))
+        self.assertEqual(res.status_code, 200)
+        self.assertEqual(res.body, b'\x1f\x8b gzip bytes')
         self.assertEqual(res.headers['Content-Encoding'], 'gzip')
-        self.assertEqual(res.headers['Content-Type'], 'text/plain')
+        self.assertEqual(res.headers['Content-Type'],
+                         'application/javascript')
+        self.assertEqual(res.headers['Content-Length'], '13')
+        # no app.js.gz.gz: the extension is not guessed away
+        self.assertEqual(run(self.client.get('/gz/app.js.gz')).status_code,
+                         404)
 
     def test_missing_file_is_404(self):
         self.assertEqual(run(self.client.get('/static/nope.txt')).status_code,

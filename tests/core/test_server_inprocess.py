@@ -1,5 +1,7 @@
 # The server's connection loop driven in memory: no sockets needed, so it
 # runs on both interpreters.
+import asyncio
+import sys
 import unittest
 
 from microdot import Microdot
@@ -107,3 +109,56 @@ class TestConnectionLoop(unittest.TestCase):
         self.assertTrue(w.data.startswith(b'HTTP/1.1 503 '))
         self.assertIn(b'Retry-After: 5\r\n', w.data)
         self.assertTrue(w.data.endswith(b'later'))
+
+    def test_a_malformed_request_reaches_the_apps_400_handler(self):
+        app = self.make_app()
+        seen = []
+
+        @app.errorhandler(400)
+        async def bad_request(req):
+            seen.append(req)
+            return 'custom 400', 400
+
+        w = serve(app, b'GET / HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n')
+        self.assertTrue(w.data.startswith(b'HTTP/1.1 400 '))
+        self.assertIn(b'Connection: close\r\n', w.data)
+        self.assertTrue(w.data.endswith(b'custom 400'))
+        self.assertEqual(seen, [None])
+        self.assertTrue(w.closed)
+
+    def test_a_431_is_answered_by_the_server_itself(self):
+        app = self.make_app()
+
+        @app.errorhandler(431)
+        async def big(req):
+            return 'not used', 431
+
+        w = serve(app, b'GET / HTTP/1.1\r\nHost: x\r\nA: ' + b'y' * 5000 +
+                  b'\r\n\r\n')
+        self.assertTrue(w.data.startswith(b'HTTP/1.1 431 '))
+        self.assertNotIn(b'not used', w.data)
+
+    def test_start_serving_false(self):
+        app = self.make_app()
+
+        async def main():
+            task = asyncio.create_task(app.start_server(
+                host='127.0.0.1', port=0, start_serving=False))
+            for _ in range(100):
+                if app.server is not None and \
+                        app.server.listener is not None or task.done():
+                    break
+                await asyncio.sleep(0.01)
+            if task.done():
+                return await task  # raises what start_server raised
+            serving = app.server.listener.is_serving()
+            app.shutdown()
+            await task
+            return serving
+
+        if sys.implementation.name == 'micropython':
+            # MicroPython's asyncio has no servers that wait to serve
+            with self.assertRaises(ValueError):
+                run(main())
+        else:
+            self.assertFalse(run(main()))

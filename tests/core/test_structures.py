@@ -1,3 +1,5 @@
+import json
+import sys
 import unittest
 
 from microdot import AsyncBytesIO, MultiDict, NoCaseDict, urldecode, \
@@ -28,6 +30,22 @@ class TestMultiDict(unittest.TestCase):
         d['a'] = 2
         del d['a']
         self.assertNotIn('a', d)
+        d['a'] = 3
+        self.assertEqual(d.getlist('a'), [3])
+
+    def test_dict_of_it_gives_first_values(self):
+        d = MultiDict()
+        d['a'] = '1'
+        d['a'] = '2'
+        d['b'] = '3'
+        if sys.implementation.name != 'micropython':
+            # MicroPython's dict() and dict.update() take no dict subclass
+            # (of any kind): dict(d.items()) is the portable spelling
+            self.assertEqual(dict(d), {'a': '1', 'b': '3'})
+        self.assertEqual(dict(d.items()), {'a': '1', 'b': '3'})
+        self.assertEqual(sorted(d.items()), [('a', '1'), ('b', '3')])
+        self.assertEqual(sorted(d.values()), ['1', '3'])
+        self.assertEqual(json.loads(json.dumps(d)), {'a': '1', 'b': '3'})
 
 
 class TestNoCaseDict(unittest.TestCase):

@@ -60,6 +60,12 @@ def make_app(seen):
         return {'form': {k: request.form.getlist(k) for k in request.form},
                 'files': out}
 
+    @app.post('/plain')
+    @with_form_data
+    async def plain(request):
+        return {'form': request.form, 'items': dict(request.form.items()),
+                'files': {k: v.filename for k, v in request.files.items()}}
+
     @app.post('/fail')
     @with_form_data
     def fail(request):
@@ -109,6 +115,15 @@ class TestWithFormData(MultipartTestCase):
             'doc': ['hello.txt', 'text/plain', 5],
             'empty': ['empty.bin', None, 0]})
         self.assertEqual(self.seen['paths'], [None, None])
+
+    def test_dict_of_form_gives_first_values(self):
+        res = self.post(body(
+            part('name', 'Susan'), part('tag', 'a'), part('tag', 'b'),
+            part('doc', b'hello', 'hello.txt', 'text/plain')), path='/plain')
+        self.assertEqual(res.status_code, 200)
+        first = {'name': 'Susan', 'tag': 'a'}
+        self.assertEqual(res.json, {'form': first, 'items': first,
+                                    'files': {'doc': 'hello.txt'}})
 
     def test_large_file_spills_to_temp_file_and_is_removed(self):
         Request.max_content_length = 1024 * 1024
