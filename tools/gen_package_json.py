@@ -21,9 +21,9 @@ PACKAGE = 'microdot'
 CPYTHON_ONLY = ('jinja.py',)
 
 # The core: everything else in the package is an extension.
-CORE = ('__init__.py', 'structures.py', 'protocol.py', 'streams.py',
-        'routing.py', 'request.py', 'response.py', 'app.py', 'server.py',
-        'microdot.py', 'test_client.py')
+CORE = ('__init__.py', 'structures.py', 'messages.py', 'protocol.py',
+        'streams.py', 'server.py', 'cookies.py', 'files.py', 'microdot.py',
+        'test_client.py')
 
 
 def device_files(root=ROOT):

@@ -15,8 +15,9 @@ import sys
 import threading
 from urllib.parse import quote, unquote_to_bytes
 
-from microdot.protocol import HTTPException, RequestError, reason_phrase as standard_reason
-from microdot.response import Response
+from microdot.protocol import RequestError, reason_phrase as standard_reason
+from microdot.structures import HTTPException
+from microdot.messages import Response
 from microdot.structures import NoCaseDict
 
 # Connection-level headers a server manages itself; an application must not pass them on

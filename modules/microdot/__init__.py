@@ -1,10 +1,436 @@
 # microdot: a tiny web framework for MicroPython and CPython.
-from microdot.protocol import HTTPException
-from microdot.structures import MultiDict, NoCaseDict, urldecode, urlencode
-from microdot.streams import AsyncBytesIO
-from microdot.routing import URLPattern
-from microdot.request import Request
-from microdot.response import Response, iscoroutine, redirect, send_file
-from microdot.app import Microdot, abort
+#
+# This module is the application layer: URL patterns and the Microdot
+# application (routes, hooks, error handlers, mounting, dispatch of one
+# Request to one Response). Below it: structures (data structures and
+# helpers) and messages (Request, Response). Loaded on first use: protocol
+# and streams (parsing, framing), server (the asyncio HTTP/1.1 server),
+# files, cookies. No network code lives here.
+import asyncio
+import re
+
+from microdot.messages import Request, Response
+from microdot.structures import HTTPException, MultiDict, NoCaseDict, \
+    invoke_handler, iscoroutine, iscoroutinefunction, print_exception, \
+    urldecode, urlencode
 
 __version__ = '0.1.0'
+redirect = Response.redirect
+send_file = Response.send_file
+
+
+# Names loaded only when asked for (a module attribute costs RAM).
+def __getattr__(name):
+    if name == 'AsyncBytesIO':
+        from microdot.streams import AsyncBytesIO
+        return AsyncBytesIO
+    raise AttributeError(name)
+
+
+#### URL patterns
+
+_REGEX_SPECIALS = '.^$*+?{}[]\\|()'
+
+
+# A route's path pattern ('/users/<int:id>'), compiled once to a regex.
+class URLPattern:
+    # type name -> (regex, parser or None)
+    types = {
+        'string': ('[^/]+', None),
+        'int': ('-?[0-9]+', int),
+        'path': ('.+', None),
+    }
+
+    def __init__(self, url_pattern):
+        self.url_pattern = url_pattern
+        self.regex = None  # None: a static pattern, compared as a string
+        self.args = []  # (name, parser) of each regex group, in order
+        if '<' not in url_pattern and '>' not in url_pattern:
+            return
+        parts = []
+        for segment in url_pattern.split('/'):
+            if segment.startswith('<') and segment.endswith('>'):
+                parts.append('(' + self._argument(segment[1:-1]) + ')')
+            elif '<' in segment or '>' in segment:
+                raise ValueError('invalid URL pattern: ' + url_pattern)
+            else:
+                parts.append(''.join('\\' + c if c in _REGEX_SPECIALS else c
+                                     for c in segment))
+        self.regex = re.compile('^' + '/'.join(parts) + '$')
+
+    # Records one '<type:name>' argument and returns its regex.
+    def _argument(self, spec):
+        if spec.startswith('re:'):
+            i = spec.rfind(':')
+            if i <= 2:
+                raise ValueError('invalid URL pattern: ' + self.url_pattern)
+            pattern, parser, name = spec[3:i], None, spec[i + 1:]
+        else:
+            i = spec.find(':')
+            type_name, name = (spec[:i], spec[i + 1:]) if i >= 0 \
+                else ('string', spec)
+            if type_name not in self.types:
+                raise ValueError('unknown URL type: ' + type_name)
+            pattern, parser = self.types[type_name]
+        if not name:
+            raise ValueError('invalid URL pattern: ' + self.url_pattern)
+        self.args.append((name, parser))
+        return pattern
+
+    @classmethod
+    def register_type(cls, type_name, pattern='[^/]+', parser=None):
+        cls.types = dict(cls.types)
+        cls.types[type_name] = (pattern, parser)
+
+    # The URL arguments as a dict when path matches, else None.
+    def match(self, path):
+        if self.regex is None:
+            return {} if path == self.url_pattern else None
+        g = self.regex.match(path)
+        if g is None:
+            return None
+        args = {}
+        i = 1
+        for name, parser in self.args:
+            value = g.group(i)
+            i += 1
+            if parser is not None:
+                try:
+                    value = parser(value)
+                except ValueError:
+                    return None
+                if value is None:
+                    return None
+            args[name] = value
+        return args
+
+    def __repr__(self):
+        return 'URLPattern(%r)' % self.url_pattern
+
+
+#### the application
+
+def abort(status_code, reason=None):
+    raise HTTPException(status_code, reason)
+
+
+# Turns whatever a handler returned into a Response.
+def make_response(ret):
+    if isinstance(ret, Response):
+        return ret
+    if isinstance(ret, tuple):
+        if len(ret) == 3:
+            return Response(ret[0], ret[1], ret[2])
+        if len(ret) == 2:
+            if isinstance(ret[1], int):
+                return Response(ret[0], ret[1])
+            if isinstance(ret[0], int):
+                return Response(b'', ret[0], ret[1])
+            return Response(ret[0], headers=ret[1])
+        return Response(*ret)
+    if isinstance(ret, int) and not isinstance(ret, bool):
+        return Response(b'', ret)
+    return Response(ret)
+
+
+# Default bodies of the errors dispatch answers itself, one string: far less
+# RAM than a dict.
+_ERRORS = '|404 Not found|405 Method not allowed|413 Payload too large|' \
+    '500 Internal server error|'
+
+
+def _error(status_code):
+    i = _ERRORS.find('|%d ' % status_code)
+    return HTTPException(status_code,
+                         _ERRORS[i + 5:_ERRORS.find('|', i + 1)])
+
+
+# req.path with its percent escapes decoded (400 when they aren't UTF-8).
+def _decoded_path(req):
+    path = req.path
+    if '%' in path:
+        try:
+            path = urldecode(path, False)
+        except ValueError:
+            raise HTTPException(400, 'Bad URL encoding')
+    return path
+
+
+class Microdot:
+    # Built-in server settings (class-level; an app may override them).
+    max_connections = 32  # over it, the longest-idle connection is dropped
+    keepalive_timeout = 10  # seconds an idle keep-alive connection may wait
+    request_head_timeout = 10  # seconds to receive a whole request head
+    body_timeout = 10  # seconds a body read may wait for the next bytes
+    write_timeout = 10  # seconds a client may take to accept response bytes
+    listen_backlog = 16  # pending connections the OS may queue
+    heap_reserve = 2048  # MicroPython: free heap bytes a request needs to start
+
+    def __init__(self):
+        # (methods, URLPattern, handler, url_prefix, subapp, local_apps)
+        self.url_map = []
+        self.before_request_handlers = []
+        self.after_request_handlers = []
+        self.after_error_request_handlers = []
+        self.error_handlers = {}
+        self.options_handler = self.default_options_handler
+        self.debug = False
+        self.ssl = None
+        self.server = None
+        self.shutdown_requested = False
+
+    #### registration
+
+    def route(self, url_pattern, methods=None):
+        def decorated(f):
+            self.url_map.append((
+                [m.upper() for m in methods or ('GET',)],
+                URLPattern(url_pattern), f, '', None, ()))
+            return f
+        return decorated
+
+    def get(self, url_pattern):
+        return self.route(url_pattern, ('GET',))
+
+    def post(self, url_pattern):
+        return self.route(url_pattern, ('POST',))
+
+    def put(self, url_pattern):
+        return self.route(url_pattern, ('PUT',))
+
+    def patch(self, url_pattern):
+        return self.route(url_pattern, ('PATCH',))
+
+    def delete(self, url_pattern):
+        return self.route(url_pattern, ('DELETE',))
+
+    def before_request(self, f):
+        self.before_request_handlers.append(f)
+        return f
+
+    def after_request(self, f):
+        self.after_request_handlers.append(f)
+        return f
+
+    def after_error_request(self, f):
+        self.after_error_request_handlers.append(f)
+        return f
+
+    def errorhandler(self, status_code_or_exception_class):
+        def decorated(f):
+            self.error_handlers[status_code_or_exception_class] = f
+            return f
+        return decorated
+
+    # Copies subapp's routes under url_prefix; with local=True its hooks and
+    # error handlers apply to its own routes only.
+    def mount(self, subapp, url_prefix='', local=False):
+        for methods, pattern, handler, prefix, sub, local_apps in \
+                subapp.url_map:
+            self.url_map.append((
+                methods, URLPattern(url_prefix + pattern.url_pattern),
+                handler, url_prefix + prefix, sub or subapp,
+                (subapp,) + local_apps if local else local_apps))
+        if not local:
+            self.before_request_handlers += subapp.before_request_handlers
+            self.after_request_handlers += subapp.after_request_handlers
+            self.after_error_request_handlers += \
+                subapp.after_error_request_handlers
+            self.error_handlers.update(subapp.error_handlers)
+
+    abort = staticmethod(abort)
+
+    #### dispatch
+
+    # The url_map entry for req, else 404, or 405 when a pattern matches
+    # with no route for the method.
+    def find_route(self, req):
+        method = 'GET' if req.method == 'HEAD' else req.method
+        path = _decoded_path(req)
+        found = 404
+        for entry in self.url_map:
+            args = entry[1].match(path)
+            if args is None:
+                continue
+            if method in entry[0]:
+                req.url_args = args
+                return entry
+            found = 405
+        return found
+
+    # The entries whose pattern matches req's path, whatever their methods.
+    def _matching(self, req):
+        path = _decoded_path(req)
+        return [entry for entry in self.url_map
+                if entry[1].match(path) is not None]
+
+    # The automatic OPTIONS answer: headers listing the allowed methods.
+    def default_options_handler(self, req):
+        allow = []
+        for entry in self._matching(req):
+            for method in entry[0]:
+                if method not in allow:
+                    allow.append(method)
+        if 'GET' in allow and 'HEAD' not in allow:
+            allow.append('HEAD')
+        if 'OPTIONS' not in allow:
+            allow.append('OPTIONS')
+        return {'Allow': ', '.join(allow)}
+
+    # The Response for req. error: what a frontend met before the request
+    # was whole (a RequestError; req is None when no request could be
+    # formed), answered by the error handlers and after-error hooks.
+    async def dispatch_request(self, req, error=None):
+        local_apps = ()
+        try:
+            if error is not None or req is None:
+                raise error or HTTPException(400, 'Bad request')
+            if req.content_length > req.max_content_length:
+                raise _error(413)
+            entry = self.find_route(req)
+            if entry == 405 and req.method == 'OPTIONS':
+                entry = (None, None, self._options, '', None, ())
+                req.url_args = {}
+            elif entry == 405:  # the first matching route's apps answer
+                local_apps = self._matching(req)[0][5]
+                raise _error(405)
+            elif entry == 404:
+                raise _error(404)
+            handler = entry[2]
+            req.route = handler
+            req.url_prefix = entry[3]
+            req.subapp = entry[4]
+            local_apps = entry[5]
+            apps = (self,) + local_apps if local_apps else (self,)
+            res = None
+            for app in apps:  # the outer app's hooks first
+                for hook in app.before_request_handlers:
+                    res = await invoke_handler(hook, req)
+                    if res is not None:
+                        break
+                if res is not None:
+                    break
+            if res is None:
+                if iscoroutinefunction is None or \
+                        iscoroutinefunction(handler):  # saves a frame
+                    res = handler(req, **req.url_args) if req.url_args \
+                        else handler(req)
+                    if iscoroutine(res):
+                        res = await res
+                else:
+                    res = await invoke_handler(handler, req, **req.url_args)
+            res = make_response(res)
+            for app in reversed(apps):  # a mounted app's hooks first
+                for hook in app.after_request_handlers:
+                    res = make_response(
+                        await invoke_handler(hook, req, res) or res)
+            for hook in req.after_request_handlers:
+                res = make_response(await invoke_handler(hook, req, res) or res)
+        except Exception as exc:
+            res = await self._error_response(req, exc, local_apps)
+            if res.status_code == 405 and req is not None and \
+                    'Allow' not in res.headers:
+                res.headers.update(self.default_options_handler(req))
+            for app in reversed((self,) + local_apps):
+                for hook in app.after_error_request_handlers:
+                    res = make_response(
+                        await invoke_handler(hook, req, res) or res)
+        if req is None:
+            res.complete()
+            return res
+        if res is Response.already_handled:
+            return res
+        if req.method == 'HEAD':
+            res.is_head = True
+        if res.status_code == 200 and 'If-None-Match' in req.headers:
+            self._check_not_modified(req, res)
+        res.complete()
+        return res
+
+    async def _options(self, req):
+        return Response(headers=self.options_handler(req))
+
+    # The response for exc: the error handler found for its class (the
+    # innermost local app first, then up the class hierarchy) or its
+    # status, else a default body.
+    async def _error_response(self, req, exc, local_apps):
+        apps = (self,) + local_apps
+        try:
+            if not isinstance(exc, HTTPException):
+                classes = [type(exc)]
+                while classes:
+                    cls = classes.pop(0)
+                    for app in reversed(apps):
+                        handler = app.error_handlers.get(cls)
+                        if handler is not None:
+                            return make_response(
+                                await invoke_handler(handler, req, exc))
+                    classes += [b for b in cls.__bases__ if b is not object]
+                if isinstance(exc, MemoryError):
+                    raise exc  # load, not a bug: the server answers 503
+                from microdot.protocol import RequestError
+                if not isinstance(exc, RequestError):  # refused input: 4xx
+                    print_exception(exc)
+                    exc = _error(500)
+            for app in reversed(apps):
+                handler = app.error_handlers.get(exc.status_code)
+                if handler is not None:
+                    return make_response(await invoke_handler(handler, req))
+            return Response(exc.reason, exc.status_code)
+        except Exception as exc2:
+            if isinstance(exc2, MemoryError):
+                raise exc2
+            if not hasattr(exc2, 'status_code'):  # neither an abort() nor
+                print_exception(exc2)  # refused input: a bug
+                exc2 = _error(500)
+            return Response(exc2.reason, exc2.status_code)
+
+    # Conditional GET: a matching If-None-Match turns 200 into 304.
+    def _check_not_modified(self, req, res):
+        if req.method not in ('GET', 'HEAD'):
+            return
+        etag = res.headers.get('ETag')
+        if etag is None:
+            return
+        match = req.headers['If-None-Match']
+        if match.strip() != '*' and etag not in \
+                [m.strip() for m in match.split(',')]:
+            return
+        body = res.body
+        if hasattr(body, 'close'):
+            body.close()
+        res.status_code = 304  # Content-Length stays: the 200's length
+        res.body = b''
+
+    #### serving
+
+    async def handle_request(self, reader, writer):
+        from microdot.server import Server
+        server = self.server or Server(self)
+        await server.serve_connection(reader, writer)
+
+    # start_serving=False (CPython): the listening socket is made but takes
+    # no connection until `await app.server.listener.start_serving()`.
+    async def start_server(self, host='0.0.0.0', port=5000, debug=False,
+                           ssl=None, start_serving=True):
+        from microdot.server import Server
+        self.debug = debug
+        self.ssl = ssl
+        self.shutdown_requested = False
+        self.server = Server(self)
+        try:
+            await self.server.serve(host, port, ssl, start_serving)
+        finally:
+            self.server = None
+
+    def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
+        try:
+            asyncio.run(self.start_server(host, port, debug, ssl))
+        except KeyboardInterrupt:
+            pass
+
+    # Stops the server: in-flight responses finish, idle connections close.
+    def shutdown(self):
+        self.shutdown_requested = True
+        if self.server is not None:
+            self.server.shutdown()

@@ -7,14 +7,8 @@
 # WWW-Authenticate challenge for Basic).
 import binascii
 
-from microdot import abort, iscoroutine
+from microdot import abort, invoke_handler
 
-
-async def _call(f, *args, **kwargs):
-    ret = f(*args, **kwargs)
-    if iscoroutine(ret):
-        ret = await ret
-    return ret
 
 
 class BaseAuth:
@@ -40,11 +34,11 @@ class BaseAuth:
         credentials = self._credentials(request)
         if credentials is None or self.auth_callback is None:
             return None
-        return await _call(self.auth_callback, request, *credentials)
+        return await invoke_handler(self.auth_callback, request, *credentials)
 
     async def _refuse(self, request):
         if self.error_callback is not None:
-            return await _call(self.error_callback, request)
+            return await invoke_handler(self.error_callback, request)
         return self._default_error(request)
 
     def _default_error(self, request):
@@ -57,7 +51,7 @@ class BaseAuth:
             if user is None:
                 return await self._refuse(request)
             request.g.current_user = user
-            return await _call(f, request, *args, **kwargs)
+            return await invoke_handler(f, request, *args, **kwargs)
 
         return wrapper
 
@@ -65,7 +59,7 @@ class BaseAuth:
     def optional(self, f):
         async def wrapper(request, *args, **kwargs):
             request.g.current_user = await self._user(request)
-            return await _call(f, request, *args, **kwargs)
+            return await invoke_handler(f, request, *args, **kwargs)
 
         return wrapper
 

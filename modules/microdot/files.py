@@ -2,7 +2,7 @@
 # when one is given. Imported on first use.
 import os
 
-from microdot.protocol import HTTPException
+from microdot.structures import HTTPException
 
 
 # A cls (Response) streaming filename + file_extension, typed from

@@ -10,15 +10,9 @@
 # cookie is logged in but not fresh. Protected routes redirect anonymous
 # users to login_url?next=<the URL they asked for>; login_user() follows a
 # local ?next= only.
-from microdot import Response, iscoroutine, urlencode
+from microdot import Response, invoke_handler, urlencode
 from microdot.session import session_manager, _now
 
-
-async def _call(f, *args, **kwargs):
-    ret = f(*args, **kwargs)
-    if iscoroutine(ret):
-        ret = await ret
-    return ret
 
 
 # True for a URL that stays on this site: a path, no scheme or host.
@@ -115,7 +109,7 @@ class Login:
                 return None
         if self.user_loader_callback is None:
             raise ValueError('Login.user_loader is not set')
-        user = await _call(self.user_loader_callback, user_id)
+        user = await invoke_handler(self.user_loader_callback, user_id)
         if user is not None and remembered:
             session['_user_id'] = user_id
             session['_fresh'] = False
@@ -140,7 +134,7 @@ class Login:
         async def wrapper(request, *args, **kwargs):
             if await self.get_current_user(request) is None:
                 return self._redirect_to_login(request)
-            return await _call(f, request, *args, **kwargs)
+            return await invoke_handler(f, request, *args, **kwargs)
 
         return wrapper
 
@@ -150,6 +144,6 @@ class Login:
             user = await self.get_current_user(request)
             if user is None or not self._session(request).get('_fresh'):
                 return self._redirect_to_login(request)
-            return await _call(f, request, *args, **kwargs)
+            return await invoke_handler(f, request, *args, **kwargs)
 
         return wrapper

@@ -1,10 +1,5 @@
 # The core names under their historical module, for
 # `from microdot.microdot import ...` in existing applications.
-from microdot.protocol import HTTPException  # noqa: F401
-from microdot.structures import MultiDict, NoCaseDict, urldecode, urlencode
-from microdot.streams import AsyncBytesIO  # noqa: F401
-from microdot.routing import URLPattern  # noqa: F401
-from microdot.request import Request  # noqa: F401
-from microdot.response import Response, iscoroutine, redirect, \
-    send_file  # noqa: F401
-from microdot.app import Microdot, abort, invoke_handler  # noqa: F401
+from microdot import AsyncBytesIO, HTTPException, Microdot, MultiDict, \
+    NoCaseDict, Request, Response, URLPattern, abort, invoke_handler, \
+    iscoroutine, redirect, send_file, urldecode, urlencode  # noqa: F401

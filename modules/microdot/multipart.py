@@ -11,7 +11,7 @@
 # that is removed when the handler is done. A malformed body answers 400.
 import os
 
-from microdot import MultiDict, Request, abort, iscoroutine
+from microdot import MultiDict, Request, abort, invoke_handler
 
 try:
     from os import urandom
@@ -367,7 +367,7 @@ def with_form_data(f):
                 abort(400, 'Bad multipart boundary')
             if request.files is None:
                 request.files = MultiDict()
-            return await _call(f, request, *args, **kwargs)
+            return await invoke_handler(f, request, *args, **kwargs)
         form = MultiDict()
         files = MultiDict()
         uploads = []
@@ -381,16 +381,10 @@ def with_form_data(f):
                     form[name] = value
             request.form = form
             request.files = files
-            return await _call(f, request, *args, **kwargs)
+            return await invoke_handler(f, request, *args, **kwargs)
         finally:
             for upload in uploads:
                 await upload.close()
 
     return wrapper
 
-
-async def _call(f, *args, **kwargs):
-    ret = f(*args, **kwargs)
-    if iscoroutine(ret):
-        ret = await ret
-    return ret

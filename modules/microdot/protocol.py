@@ -1,28 +1,26 @@
-# Sans-IO HTTP/1.x: pure functions over bytes, shared by the built-in server,
-# the test client and the CPython adapters.
+# Sans-IO HTTP/1.x: plain functions over bytes and plain values. The one
+# request cycle that the built-in server, the test client and the CPython
+# adapters share, so an app's tests see what a client of the server sees.
 #
-# Theory of operation: a frontend feeds the request line and the header lines
-# it has read (each already bounded in length) to parse_request_line() and
-# parse_headers(); body_framing() then says how the body is delimited. Every
-# refusal is a RequestError carrying the status to answer with, so the caller
-# can send a short error and close. On the way out, response_head() turns a
-# status and header pairs into the bytes of a response head.
+# Theory of operation: a frontend hands the request line and header block
+# it has read (see streams.read_request_head) to parse_request_head(), which
+# applies the limits and the body framing rules (a server adds check_host());
+# every
+# refusal is a RequestError carrying the status to answer with. On the way
+# out, response_framing() decides how a response's body is delimited and
+# whether the connection may carry another request, and response_head()
+# turns a status and header pairs into bytes, checked in one place. Loaded
+# with the first request, not by `import microdot`.
 from microdot.structures import NoCaseDict
 
 
-# A request the server refuses; status_code says which answer to give.
+# Bad input refused (a request, a header value); status_code says which
+# answer to give, and dispatch answers it like an HTTPException.
 class RequestError(ValueError):
     def __init__(self, status_code=400, reason=None):
         super().__init__(reason or 'Bad request')
         self.status_code = status_code
         self.reason = reason or 'Bad request'
-
-
-# Raised by abort(): answered with status_code and reason as the body.
-class HTTPException(Exception):
-    def __init__(self, status_code, reason=None):
-        self.status_code = status_code
-        self.reason = reason or str(status_code) + ' error'
 
 
 # Reason phrases, one string rather than a dict: it costs far less RAM.
@@ -31,9 +29,9 @@ _REASONS = '|200 OK|201 Created|202 Accepted|204 No Content|206 Partial ' \
     '|307 Temporary Redirect|308 Permanent Redirect|400 Bad Request|401 ' \
     'Unauthorized|403 Forbidden|404 Not Found|405 Method Not Allowed|408 ' \
     'Request Timeout|409 Conflict|413 Content Too Large|414 URI Too Long|' \
-    '415 Unsupported Media Type|431 Request Header Fields Too Large|500 ' \
-    'Internal Server Error|501 Not Implemented|503 Service Unavailable|505 ' \
-    'HTTP Version Not Supported|'
+    '415 Unsupported Media Type|426 Upgrade Required|431 Request Header ' \
+    'Fields Too Large|500 Internal Server Error|501 Not Implemented|503 ' \
+    'Service Unavailable|505 HTTP Version Not Supported|'
 
 
 # The standard reason phrase of a status code ('N/A' when unknown).
@@ -44,6 +42,34 @@ def reason_phrase(status_code):
     if i < 0:
         return 'N/A'
     return _REASONS[i + 5:_REASONS.find('|', i + 1)]
+
+
+# Parses a request head: request_line and block (the header lines joined by
+# CRLF, without the blank line), both bytes already bounded in length by
+# the reader. limits: (max_readline, max_header_count, max_header_bytes).
+# Returns (method, target, version, headers, content_length, chunked).
+def parse_request_head(request_line, block, limits):
+    max_readline, max_header_count, max_header_bytes = limits
+    if len(request_line) > max_readline:
+        raise RequestError(414, 'Request line too long')
+    method, target, version = parse_request_line(request_line)
+    if len(block) > max_header_bytes or \
+            block.count(b'\r\n') >= max_header_count:
+        raise RequestError(431, 'Request header fields too large')
+    headers = parse_headers(block, max_readline)
+    keymap = headers.keymap
+    if 'content-length' not in keymap and 'transfer-encoding' not in keymap:
+        length, chunked = 0, False  # no body: nothing to check
+    else:
+        length, chunked = body_framing(headers, version)
+    return method, target, version, headers, length, chunked
+
+
+# An HTTP/1.1 request must name its host (RFC 9112); a server refuses one
+# that doesn't.
+def check_host(http_version, headers):
+    if http_version == '1.1' and 'Host' not in headers:
+        raise RequestError(400, 'Missing Host header')
 
 
 # Splits b'METHOD SP target SP HTTP/1.x' into (method, target, version) strs.
@@ -120,15 +146,18 @@ def parse_headers(block, max_line=0):
             if old_name is None:
                 names[lower] = name
                 fields[name] = value
-                continue
-            old = fields[old_name]
-            if lower == 'content-length' or lower == 'host':
-                if old != value:
-                    raise RequestError(400, 'Conflicting ' + name)
             else:
-                fields[old_name] = old + (
-                    '; ' if lower == 'cookie' else ', ') + value
+                fields[old_name] = merge_header(lower, fields[old_name], value)
     return NoCaseDict(fields, names)
+
+
+# The value of a header field sent twice (lower: its lower-case name).
+def merge_header(lower, old, value):
+    if lower == 'content-length' or lower == 'host':
+        if old != value:
+            raise RequestError(400, 'Conflicting ' + lower)
+        return old
+    return old + ('; ' if lower == 'cookie' else ', ') + value
 
 
 # Says how a request body is delimited: (content_length, chunked).
@@ -166,13 +195,54 @@ def parse_chunk_size(line, limit):
     return size
 
 
+# Whether a request lets its connection carry another one (connection: the
+# value of its Connection header, or None).
+def keep_alive(http_version, connection):
+    connection = connection.lower() if connection else ''
+    if http_version == '1.1':
+        return 'close' not in connection
+    return 'keep-alive' in connection
+
+
+_CHUNKED = (('Transfer-Encoding', 'chunked'),)
+_CLOSE = (('Connection', 'close'),)
+_KEEP_ALIVE = (('Connection', 'keep-alive'),)
+_CHUNKED_CLOSE = _CHUNKED + _CLOSE
+
+
+# How a response goes out on a connection: (send_body, chunked, extra
+# header pairs, keep_alive). sized: the body's length is known (bytes, or a
+# Content-Length header).
+def response_framing(http_version, status_code, is_head, sized, keep_alive):
+    send_body = not is_head and status_code >= 200 and \
+        status_code != 204 and status_code != 304
+    chunked = send_body and not sized
+    if chunked and http_version != '1.1':
+        chunked = keep_alive = False  # the body ends when the connection does
+    if not keep_alive:
+        return send_body, chunked, _CHUNKED_CLOSE if chunked else _CLOSE, \
+            False
+    if http_version == '1.0':
+        return send_body, False, _KEEP_ALIVE, True
+    return send_body, chunked, _CHUNKED if chunked else (), True
+
+
+# One chunk of a chunked body.
+def chunk(data):
+    return b'%x\r\n' % len(data) + data + b'\r\n'
+
+
+LAST_CHUNK = b'0\r\n\r\n'
+
+
 # True when a header value could split the response (CR, LF or NUL).
 def unsafe_header_value(value):
     return '\r' in value or '\n' in value or '\0' in value
 
 
 # Serialises a response head: status line, header_items and extra (name,
-# value) pairs (a list value gives one field each), the blank line.
+# value) pairs (a list value gives one field each), the blank line. A value
+# holding CR, LF or NUL (it would split the response) raises RequestError.
 def response_head(version, status_code, reason, header_items, extra=()):
     parts = ['HTTP/', version, ' ', str(status_code), ' ', reason, '\r\n']
     lines = 2  # the status line and the blank line
@@ -192,9 +262,17 @@ def response_head(version, status_code, reason, header_items, extra=()):
             lines += 1
     parts.append('\r\n')
     head = ''.join(parts)
-    # each line end holds the only CR and LF allowed: a value holding one
-    # would split the response
+    # each line end holds the only CR and LF allowed
     if head.count('\n') != lines or head.count('\r') != lines or \
             '\0' in head:
         raise RequestError(400, 'Invalid header value')
     return head.encode()
+
+
+# The bytes of a short error answer that closes the connection.
+def error_bytes(status_code, reason):
+    body = reason.encode()
+    return response_head('1.1', status_code, reason_phrase(status_code), (
+        ('Content-Type', 'text/plain; charset=UTF-8'),
+        ('Content-Length', str(len(body))),
+        ('Connection', 'close'))) + body

@@ -19,22 +19,18 @@
 import asyncio
 import gc
 
-from microdot.app import print_exception
-from microdot.protocol import reason_phrase, RequestError, response_head
-from microdot.request import Request
-from microdot.response import Response
+from microdot.messages import Request, Response
+from microdot.protocol import LAST_CHUNK, RequestError, check_host, chunk, \
+    error_bytes, keep_alive, reason_phrase, response_framing, response_head
 from microdot.streams import ConnectionStream
+from microdot.structures import print_exception
 
 try:  # MicroPython: sockets are waited on through the scheduler's poller
-    from asyncio import core
+    from asyncio import core  # pyright: ignore[reportAttributeAccessIssue]
     core._io_queue
 except (ImportError, AttributeError):  # CPython: asyncio streams as usual
     core = None
 
-_NO_BODY_STATUS = (204, 304)
-_CHUNKED = (('Transfer-Encoding', 'chunked'),)
-_CLOSE = (('Connection', 'close'),)
-_KEEP_ALIVE = (('Connection', 'keep-alive'),)
 # Sent when the heap can't start a response; a constant allocates nothing.
 _BUSY = b'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n' \
     b'Content-Type: text/plain; charset=UTF-8\r\nContent-Length: 11\r\n' \
@@ -291,8 +287,7 @@ class Server:
                                           scheme)
             if req is None:
                 return False
-            if req.http_version == '1.1' and 'host' not in req.headers.keymap:
-                raise RequestError(400, 'Missing Host header')
+            check_host(req.http_version, req.headers)
             conn.deadline = None
             conn.state = DISPATCHING  # body reads now have their own deadline
             if req.body_source is not None:
@@ -314,56 +309,38 @@ class Server:
                   if res is Response.already_handled else res.status_code))
         if res is Response.already_handled:
             return False
-        keep_alive = self._keep_alive(req)
         try:
-            keep_alive = await self._write_response(conn, req, res,
-                                                    keep_alive)
+            keep = await self._write_response(conn, req, res, True)
         except RequestError as exc:  # a header value that would split
             if app.debug:
                 print('{} {}'.format(exc.status_code, exc.reason))
             await self._send_error(conn, exc.status_code, exc.reason)
             return False
-        if keep_alive and req.body_source is not None:
+        if keep and req.body_source is not None:
             conn.state = DISCARDING
             try:
-                keep_alive = await req.body_source.discard(
-                    req.max_body_length)
+                keep = await req.body_source.discard(req.max_body_length)
             except RequestError:
-                keep_alive = False
-        return keep_alive
-
-    def _keep_alive(self, req):
-        if self.stopping or self.app.shutdown_requested:
-            return False
-        name = req.headers.keymap.get('connection')  # parsed by us: a NoCaseDict
-        connection = req.headers[name].lower() if name else ''
-        if req.http_version == '1.1':
-            return 'close' not in connection
-        return 'keep-alive' in connection
+                keep = False
+        return keep
 
     # Writes res; returns whether the connection can carry another request.
-    async def _write_response(self, conn, req, res, keep_alive):
-        version = req.http_version if req is not None else '1.1'
-        status = res.status_code
+    async def _write_response(self, conn, req, res, keep):
+        version = '1.1'
+        if req is not None:
+            version = req.http_version
+            keep = keep and not self.stopping and \
+                not self.app.shutdown_requested and keep_alive(
+                    version, req.headers.get('Connection'))
         body = res.body
-        no_body = res.is_head or status in _NO_BODY_STATUS or status < 200
-        chunked = False
-        extra = ()
-        if not no_body and not isinstance(body, bytes) and \
-                'Content-Length' not in res.headers:
-            if version == '1.1':
-                chunked = True
-                extra = _CHUNKED
-            else:
-                keep_alive = False  # the body ends when the connection does
-        if not keep_alive:
-            extra += _CLOSE
-        elif version == '1.0':
-            extra += _KEEP_ALIVE
+        status = res.status_code
+        send_body, chunked, extra, keep = response_framing(
+            version, status, res.is_head, isinstance(body, bytes) or
+            'Content-Length' in res.headers, keep)
         head = response_head('1.1', status, res.reason or reason_phrase(status),
                              res.headers.items(), extra)
         if isinstance(body, bytes):  # the usual case
-            if no_body or not body:
+            if not send_body or not body:
                 data = head
             elif conn.sock is None or len(body) < 1024:
                 data = head + body  # one write
@@ -372,36 +349,33 @@ class Server:
             await self._send(conn, head if data is None else data)
             if data is None:
                 await self._send(conn, body)
-            return keep_alive
+            return keep
         if conn.sock is not None and not chunked and \
                 hasattr(body, 'readinto'):
-            await self._send_file(conn, head, body, no_body)
-            return keep_alive
+            await self._send_file(conn, head, body, send_body)
+            return keep
         it = res.body_iter()
         try:
             await self._send(conn, head)
-            if not no_body:
-                async for chunk in it:
-                    if chunked:
-                        chunk = ('%x\r\n' % len(chunk)).encode() + chunk + \
-                            b'\r\n'
-                    await self._send(conn, chunk)
+            if send_body:
+                async for data in it:
+                    await self._send(conn, chunk(data) if chunked else data)
                 if chunked:
-                    await self._send(conn, b'0\r\n\r\n')
+                    await self._send(conn, LAST_CHUNK)
         finally:
             await it.aclose()
-        return keep_alive
+        return keep
 
     # MicroPython: sends head, then the file f through a pooled buffer
     # straight to the socket, so no chunk allocates anything.
-    async def _send_file(self, conn, head, f, no_body):
+    async def _send_file(self, conn, head, f, send_body):
         try:
             buffers = self.buffers
             buf = buffers.pop() if buffers else \
                 bytearray(Response.send_file_buffer_size)
             await self._send(conn, head)
             sock = conn.sock
-            while not no_body:
+            while send_body:
                 n = f.readinto(buf)
                 if not n:
                     break
@@ -441,17 +415,9 @@ class Server:
 
     async def _send_error(self, conn, status, reason):
         try:
-            await self._send(conn, _error_bytes(status, reason))
+            await self._send(conn, error_bytes(status, reason))
         except Exception:
             pass
-
-
-def _error_bytes(status, reason):
-    body = reason.encode()
-    return response_head('1.1', status, reason_phrase(status), (
-        ('Content-Type', 'text/plain; charset=UTF-8'),
-        ('Content-Length', str(len(body))),
-        ('Connection', 'close'))) + body
 
 
 # MicroPython: accepts connections in a task of its own; a MemoryError or a

@@ -15,7 +15,7 @@ import hashlib
 import json
 import time
 
-from microdot import iscoroutine
+from microdot import invoke_handler
 
 # time.time() counts from 2000 on some boards; JWT times count from 1970.
 _EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
@@ -219,9 +219,8 @@ class Session:
 # Decorator: the handler gets the session as its second argument.
 def with_session(f):
     async def wrapper(request, *args, **kwargs):
-        ret = f(request, session_manager(request).get(request), *args, **kwargs)
-        if iscoroutine(ret):
-            ret = await ret
-        return ret
+        return await invoke_handler(
+            f, request, session_manager(request).get(request), *args,
+            **kwargs)
 
     return wrapper

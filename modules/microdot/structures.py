@@ -1,9 +1,57 @@
-# Plain data structures and URL encoding shared by every layer.
+# The bottom layer, which every other module may use: plain data
+# structures, URL encoding, the HTTP exception, and the one way to call a
+# handler that may be sync or async. It imports nothing of the package.
+import asyncio
+
+try:
+    from sys import print_exception  # pyright: ignore[reportAttributeAccessIssue]
+except ImportError:  # CPython
+    import traceback  # pyright: ignore[reportMissingImports]
+
+    def print_exception(exc):
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+
+try:  # CPython tells coroutines from generators; sync handlers go to threads
+    import inspect  # pyright: ignore[reportMissingImports]
+    iscoroutine = inspect.iscoroutine
+
+    def iscoroutinefunction(f):
+        code = getattr(f, '__code__', None)  # fast path for plain functions
+        if code is not None:
+            return code.co_flags & 0x180  # CO_COROUTINE | CO_ITERABLE_COROUTINE
+        return inspect.iscoroutinefunction(f)
+except ImportError:  # MicroPython: a coroutine is a generator; all run inline
+    def iscoroutine(obj):
+        return hasattr(obj, 'send') and hasattr(obj, 'throw')
+
+    iscoroutinefunction = None
+
+
+# Calls a handler, hook or callback and awaits what it returns when that is
+# a coroutine. On CPython a sync function runs in the loop's executor, so it
+# never blocks the loop; on MicroPython it runs inline.
+async def invoke_handler(handler, *args, **kwargs):
+    if iscoroutinefunction is None or iscoroutinefunction(handler):
+        ret = handler(*args, **kwargs)
+    else:
+        ret = await asyncio.get_running_loop().run_in_executor(  # pyright: ignore[reportAttributeAccessIssue]
+            None, lambda: handler(*args, **kwargs))
+    if iscoroutine(ret):
+        ret = await ret
+    return ret
+
+
+# Raised by abort(), and by parsing for a request that is refused: answered
+# with status_code and the reason as the body.
+class HTTPException(Exception):
+    def __init__(self, status_code, reason=None):
+        self.status_code = status_code
+        self.reason = reason or str(status_code) + ' error'
 
 
 # A dict whose keys may hold several values: d[k] gives the first, getlist(k)
-# all. The dict itself holds each key's first value, so dict(d), json.dumps(d)
-# and d.items() see plain values on every interpreter; later values wait in
+# all. The dict itself holds each key's first value, so json.dumps(d),
+# d.items() and (on CPython) dict(d) see plain values; later values wait in
 # _more, made only when a key gets a second one.
 class MultiDict(dict):
     _more = None  # key -> values after the first
@@ -122,14 +170,15 @@ def urlencode(s):
     return ''.join(out)
 
 
-# Decodes percent escapes (and '+' as space unless plus=False) to bytes.
-def urldecode_bytes(s, plus=True):
+# Decodes a URL-encoded str or bytes to str ('+' is a space unless
+# plus=False); invalid UTF-8 raises ValueError.
+def urldecode(s, plus=True):
     if isinstance(s, str):
         s = s.encode()
     if plus:
         s = s.replace(b'+', b' ')
     if b'%' not in s:
-        return s
+        return s.decode()
     parts = s.split(b'%')
     out = bytearray(parts[0])
     for part in parts[1:]:
@@ -139,9 +188,4 @@ def urldecode_bytes(s, plus=True):
         else:
             out.extend(b'%')
             out.extend(part)
-    return bytes(out)
-
-
-# Decodes a URL-encoded str or bytes to str (invalid UTF-8 raises ValueError).
-def urldecode(s, plus=True):
-    return urldecode_bytes(s, plus).decode()
+    return bytes(out).decode()

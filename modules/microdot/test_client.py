@@ -1,9 +1,8 @@
 # A client that runs requests through an application in memory, for tests.
 import json
 
+from microdot.messages import Request, Response
 from microdot.protocol import RequestError
-from microdot.request import Request
-from microdot.response import Response
 from microdot.streams import AsyncBytesIO, BufferedStream
 from microdot.structures import NoCaseDict
 
@@ -143,17 +142,19 @@ class TestClient:
     async def request(self, method, path, headers=None, body=None, sock=None):
         raw = self._request_bytes(method.upper(), path, headers, body)
         reader, writer = sock if sock else (AsyncBytesIO(raw), _Writer())
-        req = error = None
+        req = error = res = None
         try:
             req = await Request.read_head(self.app, reader, writer,
                                           ('127.0.0.1', 1234), self.scheme)
             await req.read_body()
         except RequestError as exc:
-            if exc.status_code != 400:  # limits: answered as the server does
-                return TestResponse(exc.status_code, None, NoCaseDict(),
-                                    exc.reason.encode())
-            error = exc  # malformed: the app's error handlers answer
-        res = await self.app.dispatch_request(req, error)
+            if exc.status_code == 400:
+                error = exc  # malformed: the app's error handlers answer
+            else:  # a limit: answered without the app, as the server does
+                res = Response(exc.reason, exc.status_code)
+                res.complete()
+        if res is None:
+            res = await self.app.dispatch_request(req, error)
         if res is Response.already_handled:
             return _taken_over_response(getattr(writer, 'head', None))
         # cookies first: a body that fails midway raises from here

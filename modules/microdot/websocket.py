@@ -19,7 +19,7 @@ import hashlib
 
 from microdot import Response, abort
 
-from microdot.app import print_exception
+from microdot.structures import print_exception
 
 CONT = 0
 TEXT = 1

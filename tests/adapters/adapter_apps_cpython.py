@@ -167,7 +167,7 @@ def build(app):
                 digest.update(chunk)
                 size += len(chunk)
         return {'size': size, 'sha256': digest.hexdigest(),
-                'in_body': request._body is not None}
+                'in_body': len(request.body) > 0}
 
     @app.route('/sse')
     @with_sse

@@ -131,4 +131,4 @@ def test_rp2040_firmware_is_a_uf2():
     # the frozen package is in the image
     elf = glob.glob(os.path.join(ROOT, 'firmware', 'build', 'RPI_PICO',
                                  'frozen_content.c'))
-    assert elf and 'microdot/app.py' in open(elf[0]).read()
+    assert elf and 'microdot/messages.py' in open(elf[0]).read()

@@ -22,7 +22,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 from microdot import Microdot, Request  # noqa: E402
 from microdot.multipart import FileUpload, FormDataIter  # noqa: E402
-from microdot.protocol import HTTPException, RequestError  # noqa: E402
+from microdot import HTTPException  # noqa: E402
+from microdot.protocol import RequestError  # noqa: E402
 from microdot.streams import BufferedStream  # noqa: E402
 
 EXAMPLES = int(os.environ.get('HOSTILE_FUZZ_EXAMPLES', '0') or 0)

@@ -1,0 +1,348 @@
+# The Request and Response objects. Reading a request from a stream and
+# writing a response load the protocol and streams modules on first use, so
+# importing microdot costs only the objects themselves.
+import json
+
+from microdot.structures import MultiDict, NoCaseDict, urldecode
+
+
+# Raises the RequestError (400) for bad input; protocol is loaded here, on
+# the error path, when it isn't yet.
+def _refuse(reason):
+    from microdot.protocol import RequestError
+    raise RequestError(400, reason)
+
+
+#### Request
+
+class Request:
+    # Limits, class-level so an app can change them (Request.x = ...).
+    max_content_length = 16 * 1024  # larger declared bodies get 413
+    max_body_length = 16 * 1024  # bodies up to this are read into .body
+    max_readline = 2 * 1024  # longest request or header line (414/431)
+    max_header_count = 32  # more header lines get 431
+    max_header_bytes = 4 * 1024  # all header lines together, else 431
+
+    class G:
+        pass
+
+    # Per-request state starts at these class-level defaults, so a request
+    # only stores what differs: fewer allocations per request on a board.
+    url_prefix = ''
+    subapp = None
+    route = None
+    url_args = None
+    files = None
+    query_string = None
+    content_length = 0
+    body = b''  # a body over max_body_length stays in .stream
+    body_source = None  # the framed body on a server connection
+    after_request_handlers = ()
+
+    def __init__(self, app, client_addr, method, url, http_version, headers,
+                 body=None, stream=None, sock=None, url_prefix='',
+                 subapp=None, scheme=None, route=None):
+        self.app = app
+        self.client_addr = client_addr
+        self.method = method
+        self.url = url
+        self.http_version = http_version
+        self.headers = headers
+        self.scheme = scheme or 'http'
+        self.sock = sock
+        if url_prefix:
+            self.url_prefix = url_prefix
+        if subapp is not None:
+            self.subapp = subapp
+        if route is not None:
+            self.route = route
+        if body is not None:
+            self.body = body
+        if stream is not None:
+            self.stream = stream
+        i = url.find('?')
+        if i < 0:
+            self.path = url
+        else:
+            self.path, self.query_string = url[:i], url[i + 1:]
+        value = headers.get('Content-Length')
+        if value:
+            try:
+                self.content_length = int(value)
+            except ValueError:
+                _refuse('Bad Content-Length')
+        self.content_type = headers.get('Content-Type')
+
+    # The attributes made on first use (args, cookies, json, form, stream,
+    # g): computed here once, then kept on the instance; one method costs
+    # less RAM than a property each.
+    def __getattr__(self, name):
+        if name == 'args':
+            value = _parse_urlencoded(self.query_string or '')
+        elif name == 'cookies':
+            value = {}
+            for cookie in (self.headers.get('Cookie') or '').split(';'):
+                i = cookie.find('=')
+                if i >= 0:
+                    value[cookie[:i].strip()] = cookie[i + 1:].strip()
+                elif cookie.strip():
+                    value[cookie.strip()] = ''
+        elif name == 'json':
+            value = None
+            if _media_type(self.content_type).endswith('json'):
+                try:
+                    value = json.loads(self.body.decode())
+                except ValueError:
+                    _refuse('Malformed JSON')
+        elif name == 'form':
+            value = None
+            if _media_type(self.content_type) == \
+                    'application/x-www-form-urlencoded':
+                value = _parse_urlencoded(self.body)
+        elif name == 'stream':
+            from microdot.streams import AsyncBytesIO
+            value = AsyncBytesIO(self.body)
+        elif name == 'g':
+            value = Request.G()
+        else:
+            raise AttributeError(name)
+        setattr(self, name, value)
+        return value
+
+    # Reads one request (head, and a small body) from a client stream;
+    # None when the client closed the connection before sending anything.
+    @staticmethod
+    async def create(app, client_reader, client_writer, client_addr,
+                     scheme=None):
+        req = await Request.read_head(app, client_reader, client_writer,
+                                      client_addr, scheme)
+        if req is not None:
+            await req.read_body()
+        return req
+
+    # The first half of create(): a Request for the next head on the stream,
+    # its body not read yet (None at the end of the stream).
+    @staticmethod
+    async def read_head(app, client_reader, client_writer, client_addr,
+                        scheme=None):
+        from microdot.protocol import parse_request_head
+        from microdot.streams import BodyStream, BufferedStream, \
+            ConnectionStream, read_request_head
+        stream = client_reader if isinstance(client_reader, BufferedStream) \
+            else ConnectionStream(client_reader)
+        cls = Request
+        limits = (cls.max_readline, cls.max_header_count,
+                  cls.max_header_bytes)
+        head = await read_request_head(stream, limits)
+        if head is None:
+            return None
+        method, url, version, headers, length, chunked = \
+            parse_request_head(head[0], head[1], limits)
+        req = cls(app, client_addr, method, url, version, headers,
+                  sock=(stream, client_writer), scheme=scheme)
+        if length or chunked:
+            req.body_source = BodyStream(
+                stream, length, chunked, cls.max_content_length,
+                cls.max_header_count, cls.max_header_bytes)
+        return req
+
+    # The second half of create(): reads a small body into .body, or leaves
+    # a large one to .stream (answering 'Expect: 100-continue' first).
+    async def read_body(self):
+        source = self.body_source
+        if source is None:
+            return
+        if self.http_version == '1.1' and self.content_length <= \
+                self.max_content_length and self.headers.get(
+                    'Expect', '').lower() == '100-continue':
+            from microdot.streams import send_bytes
+            await send_bytes(self.sock[1], b'HTTP/1.1 100 Continue\r\n\r\n')
+        await self.load_body(source)
+
+    # Takes the body from source (a BufferedStream holding just the body):
+    # small bodies are read into .body, larger allowed ones left to .stream.
+    async def load_body(self, source):
+        self.stream = source
+        if self.content_length > self.max_content_length:
+            return  # dispatch answers 413 without reading it
+        if self.content_length:
+            if self.content_length <= self.max_body_length:
+                self.body = await source.readexactly(self.content_length)
+                del self.stream
+            return
+        data = await source.read(self.max_body_length + 1)
+        while len(data) <= self.max_body_length:
+            more = await source.read(self.max_body_length + 1 - len(data))
+            if not more:
+                self.body = data
+                del self.stream
+                return
+            data += more
+        from microdot.streams import ResumedStream
+        self.stream = ResumedStream(data, source)
+
+    def after_request(self, f):
+        if not self.after_request_handlers:
+            self.after_request_handlers = []
+        self.after_request_handlers.append(f)
+        return f
+
+
+def _media_type(content_type):
+    return content_type.split(';')[0].strip().lower() if content_type else ''
+
+
+def _parse_urlencoded(text):
+    args = MultiDict()
+    try:
+        if isinstance(text, bytes):
+            text = text.decode()
+        for pair in text.split('&'):
+            if pair:
+                i = pair.find('=')
+                if i < 0:
+                    args[urldecode(pair)] = ''
+                else:
+                    args[urldecode(pair[:i])] = urldecode(pair[i + 1:])
+    except ValueError:  # invalid UTF-8 included
+        _refuse('Bad URL encoding')
+    return args
+
+
+#### Response
+
+class Response:
+    default_content_type = 'text/plain'
+    default_send_file_max_age = None
+    send_file_buffer_size = 1024
+    types_map = {
+        'css': 'text/css',
+        'gif': 'image/gif',
+        'html': 'text/html',
+        'ico': 'image/x-icon',
+        'jpeg': 'image/jpeg',
+        'jpg': 'image/jpeg',
+        'js': 'application/javascript',
+        'json': 'application/json',
+        'png': 'image/png',
+        'svg': 'image/svg+xml',
+        'txt': 'text/plain',
+        'wasm': 'application/wasm',
+        'webp': 'image/webp',
+    }
+    already_handled = None  # set below: a Response that sends nothing
+    is_head = False
+    _full_content_type = ('', '')
+
+    def __init__(self, body=b'', status_code=200, headers=None, reason=None):
+        if body is None and status_code == 200:
+            body = b''
+            status_code = 204
+        self.status_code = status_code
+        self.headers = NoCaseDict(headers)
+        self.reason = reason
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            self.headers.setdefault('Content-Type',
+                                    'application/json; charset=UTF-8')
+        elif isinstance(body, str):
+            body = body.encode()
+        elif body is None:
+            body = b''
+        self.body = body
+
+    # Fills in the headers a complete response needs.
+    def complete(self):
+        headers = self.headers
+        ctype = None
+        if not headers or 'Content-Type' not in headers:
+            ctype = self.default_content_type
+            if 'charset=' not in ctype:
+                cache = Response._full_content_type  # built once, not per request
+                if cache[0] != ctype:
+                    cache = Response._full_content_type = (
+                        ctype, ctype + '; charset=UTF-8')
+                ctype = cache[1]
+        length = None
+        if isinstance(self.body, bytes) and self.status_code not in (
+                204, 304) and (not headers or 'Content-Length' not in headers):
+            length = str(len(self.body))  # 204 and 304 have no body
+        if not headers and ctype is not None and length is not None:
+            # the usual case: both headers set in one go
+            self.headers = NoCaseDict(
+                {'Content-Length': length, 'Content-Type': ctype},
+                {'content-length': 'Content-Length',
+                 'content-type': 'Content-Type'})
+            return
+        if length is not None:
+            headers['Content-Length'] = length
+        if ctype is not None:
+            headers['Content-Type'] = ctype
+
+    # The headers as (name, value) strs, Set-Cookie lists expanded; a value
+    # that could split the response (CR, LF, NUL) raises RequestError(400).
+    def header_items(self):
+        items = []
+        for name, value in self.headers.items():
+            if isinstance(value, list):
+                for v in value:
+                    items.append((name, str(v)))
+            else:
+                items.append((name, value if isinstance(value, str)
+                              else str(value)))
+        text = ''.join([name + value for name, value in items])
+        if '\r' in text or '\n' in text or '\0' in text:
+            _refuse('Invalid header value')
+        return items
+
+    def body_iter(self):
+        from microdot.streams import BodyIter
+        return BodyIter(self.body, self.send_file_buffer_size)
+
+    # Writes the whole response as HTTP/1.0, the body ending at close.
+    async def write(self, stream):
+        from microdot.protocol import response_head
+        from microdot.streams import send_bytes
+        self.complete()
+        reason = self.reason
+        if reason is None:
+            reason = 'OK' if self.status_code == 200 else 'N/A'
+        await send_bytes(stream, response_head(
+            '1.0', self.status_code, reason, self.header_items()))
+        it = self.body_iter()
+        try:
+            if not self.is_head:
+                async for chunk in it:
+                    await send_bytes(stream, chunk)
+        finally:
+            await it.aclose()
+
+    # Loaded on first use, like send_file().
+    def set_cookie(self, cookie, value, *args, **kwargs):
+        from microdot.cookies import cookie_header
+        cookies = self.headers.get('Set-Cookie')
+        if cookies is None:
+            self.headers['Set-Cookie'] = cookies = []
+        elif not isinstance(cookies, list):
+            self.headers['Set-Cookie'] = cookies = [cookies]
+        cookies.append(cookie_header(cookie, value, *args, **kwargs))
+
+    def delete_cookie(self, cookie, **kwargs):
+        kwargs['expires'] = 'Thu, 01 Jan 1970 00:00:01 GMT'
+        kwargs['max_age'] = 0
+        self.set_cookie(cookie, '', **kwargs)
+
+    @classmethod
+    def redirect(cls, location, status_code=302):
+        if '\r' in location or '\n' in location or '\0' in location:
+            _refuse('Invalid redirect location')
+        return cls(status_code=status_code, headers={'Location': location})
+
+    # Loaded on first use, so apps that serve no files don't pay for it.
+    @classmethod
+    def send_file(cls, filename, *args, **kwargs):
+        from microdot.files import file_response
+        return file_response(cls, filename, *args, **kwargs)
+
+
+Response.already_handled = Response()
