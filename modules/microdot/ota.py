@@ -323,7 +323,7 @@ async def _reset(app):
     await asyncio.sleep(1)
     try:
         import machine
-        machine.reset()  # pyright: ignore[reportAttributeAccessIssue]
+        machine.reset()
     except (ImportError, AttributeError):
         app.shutdown()
 
