@@ -305,7 +305,10 @@ async def _firmware(request, sha):
             part.writeblocks(block, buf)
             block += 1
     _check(body, sha)  # a bad image is left in the partition, never booted
-    part.set_boot()
+    try:
+        part.set_boot()  # ESP-IDF verifies the image first
+    except OSError:
+        abort(400, 'The image does not verify')
     return block * block_size
 
 

@@ -458,6 +458,8 @@ class FakePartition:
         self.blocks[block] = bytes(buf)
 
     def set_boot(self):
+        if self.blocks[0][0] != 0xe9:  # ESP-IDF checks the image
+            raise OSError(-5379)
         self.booted = True
 
 
@@ -510,6 +512,15 @@ class TestFirmware(OTATestCase):
         app = self.app()
         res = self.post(app, '/ota/firmware', app_image(10000), sha='2' * 64)
         self.assertEqual(res.status_code, 400)
+        self.assertFalse(FakePartition.instance.booted)
+        self.assertEqual(self.restarts, [])
+
+    def test_image_that_does_not_verify(self):
+        app = self.app()
+        image = b'\0' + app_image(10000)[1:]
+        res = self.post(app, '/ota/firmware', image)
+        self.assertEqual(res.status_code, 400)
+        self.assertEqual(res.text, 'The image does not verify')
         self.assertFalse(FakePartition.instance.booted)
         self.assertEqual(self.restarts, [])
 
