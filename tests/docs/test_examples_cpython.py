@@ -20,6 +20,7 @@ MAIN_ROUTES = [
     ('sse_dashboard/dashboard.py', BOTH, '/', 'Live counter'),
     ('upload/upload.py', BOTH, '/', 'Upload a file'),
     ('login/login.py', BOTH, '/login', '<h1>Login</h1>'),
+    ('ota/main.py', BOTH, '/', '<title>OTA update</title>'),
 ]
 CASES = [(interp, script, route, text)
          for script, interps, route, text in MAIN_ROUTES
