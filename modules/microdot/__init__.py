@@ -19,11 +19,19 @@ redirect = Response.redirect
 send_file = Response.send_file
 
 
-# Names loaded only when asked for (a module attribute costs RAM).
+# Names loaded only when asked for (a module attribute costs RAM), and the
+# submodules: MicroPython asks here first for `from microdot import sse`.
 def __getattr__(name):
     if name == 'AsyncBytesIO':
         from microdot.streams import AsyncBytesIO
         return AsyncBytesIO
+    if name[:1] != '_':
+        try:
+            __import__('microdot.' + name)
+            return globals()[name]
+        except ImportError as exc:
+            if 'microdot.' + name not in str(exc):  # it failed inside
+                raise
     raise AttributeError(name)
 
 

@@ -23,7 +23,7 @@ import binascii
 import hashlib
 import os
 
-from microdot import Request, abort, iscoroutine
+from microdot import Request, abort, invoke_handler, iscoroutine
 
 try:
     import esp32  # pyright: ignore[reportMissingImports]
@@ -314,6 +314,7 @@ async def _firmware(request, sha):
 
 #### the routes
 
+# Runs the restart callback on the loop (it may stop the server).
 async def _call(f):
     ret = f()
     if iscoroutine(ret):
@@ -335,10 +336,7 @@ async def _reset(app):
 def _verifier(verify):
     def guard(f):
         async def wrapper(request):
-            ok = verify(request)
-            if iscoroutine(ok):
-                ok = await ok
-            if not ok:
+            if not await invoke_handler(verify, request):
                 return 'Unauthorized', 401
             return await f(request)
         return wrapper

@@ -115,3 +115,20 @@ class TestMicrodot2App(unittest.TestCase):
             Response.default_content_type = saved
         self.assertEqual(res.headers['Content-Type'],
                          'text/html; charset=UTF-8')
+
+
+class TestImports(unittest.TestCase):
+    def test_extensions_import_as_names_of_the_package(self):
+        # `from microdot import sse` style, as Microdot's docs write it
+        from microdot import sse, cors
+        import microdot
+        self.assertIs(microdot.sse, sse)
+        self.assertTrue(hasattr(cors, 'CORS'))
+        self.assertFalse(hasattr(microdot, 'no_such_module'))
+        self.assertFalse(hasattr(microdot, '__no_such_name__'))
+
+    def test_async_bytes_io_is_loaded_when_asked_for(self):
+        from microdot import AsyncBytesIO
+        from microdot.microdot import AsyncBytesIO as again
+        self.assertIs(AsyncBytesIO, again)
+        self.assertEqual(run(AsyncBytesIO(b'ab\ncd').readline()), b'ab\n')
