@@ -125,26 +125,12 @@ class Request:
     @staticmethod
     async def read_head(app, client_reader, client_writer, client_addr,
                         scheme=None):
-        from microdot.protocol import parse_request_head
-        from microdot.streams import BodyStream, BufferedStream, \
-            ConnectionStream, read_request_head
+        from microdot.streams import BufferedStream, ConnectionStream, \
+            read_request
         stream = client_reader if isinstance(client_reader, BufferedStream) \
             else ConnectionStream(client_reader)
-        cls = Request
-        limits = (cls.max_readline, cls.max_header_count,
-                  cls.max_header_bytes)
-        head = await read_request_head(stream, limits)
-        if head is None:
-            return None
-        method, url, version, headers, length, chunked = \
-            parse_request_head(head[0], head[1], limits)
-        req = cls(app, client_addr, method, url, version, headers,
-                  sock=(stream, client_writer), scheme=scheme)
-        if length or chunked:
-            req.body_source = BodyStream(
-                stream, length, chunked, cls.max_content_length,
-                cls.max_header_count, cls.max_header_bytes)
-        return req
+        return await read_request(Request, app, stream, client_writer,
+                                  client_addr, scheme)
 
     # The second half of create(): reads a small body into .body, or leaves
     # a large one to .stream (answering 'Expect: 100-continue' first).

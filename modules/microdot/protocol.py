@@ -46,15 +46,16 @@ def reason_phrase(status_code):
 
 # Parses a request head: request_line and block (the header lines joined by
 # CRLF, without the blank line), both bytes already bounded in length by
-# the reader. limits: (max_readline, max_header_count, max_header_bytes).
-# Returns (method, target, version, headers, content_length, chunked).
+# the reader. limits: an object with max_readline, max_header_count and
+# max_header_bytes (the Request class). Returns (method, target, version,
+# headers, content_length, chunked).
 def parse_request_head(request_line, block, limits):
-    max_readline, max_header_count, max_header_bytes = limits
+    max_readline = limits.max_readline
     if len(request_line) > max_readline:
         raise RequestError(414, 'Request line too long')
     method, target, version = parse_request_line(request_line)
-    if len(block) > max_header_bytes or \
-            block.count(b'\r\n') >= max_header_count:
+    if len(block) > limits.max_header_bytes or \
+            block.count(b'\r\n') >= limits.max_header_count:
         raise RequestError(431, 'Request header fields too large')
     headers = parse_headers(block, max_readline)
     keymap = headers.keymap

@@ -22,7 +22,7 @@ import gc
 from microdot.messages import Request, Response
 from microdot.protocol import LAST_CHUNK, RequestError, check_host, chunk, \
     error_bytes, keep_alive, reason_phrase, response_framing, response_head
-from microdot.streams import ConnectionStream
+from microdot.streams import ConnectionStream, read_request
 from microdot.structures import print_exception
 
 try:  # MicroPython: sockets are waited on through the scheduler's poller
@@ -65,25 +65,22 @@ class Connection(ConnectionStream):
         self.state = UPGRADED
 
     async def _more(self):
-        if self.state != DISPATCHING and self.state != DISCARDING:
-            return await self._read()
-        server = self.server
-        self.deadline = server.now + server.body_ticks
+        body = self.state == DISPATCHING or self.state == DISCARDING
+        if body:  # a body read has a deadline of its own
+            self.deadline = self.server.now + self.server.body_ticks
         try:
-            return await self._read()
+            sock = self.sock
+            if sock is None:
+                return await self.reader.read(self.chunk_size)
+            while True:  # MicroPython: read what is there, else wait for it
+                data = sock.read(self.chunk_size)
+                if data is not None:
+                    return data
+                self.writing = False
+                await self
         finally:
-            self.deadline = None
-
-    async def _read(self):
-        sock = self.sock
-        if sock is None:
-            return await self.reader.read(self.chunk_size)
-        while True:  # MicroPython: read what is there, else wait for it
-            data = sock.read(self.chunk_size)
-            if data is not None:
-                return data
-            self.writing = False
-            await self
+            if body:
+                self.deadline = None
 
     # `await conn` (MicroPython) parks the task until the socket can take
     # more bytes (conn.writing) or has some to read; the connection is its
@@ -231,9 +228,15 @@ class Server:
                 conn.state = IDLE
                 conn.idle_since = self.now
                 conn.deadline = self.now + timeout
-                if conn.pos >= len(conn.buf) and not await self._wait_request(
-                        conn):
-                    break  # the client closed the connection
+                if conn.pos >= len(conn.buf):
+                    if conn.sock is not None:
+                        conn.writing = False
+                        await conn  # the next request's first bytes
+                        self._check_heap()
+                    conn.buf = await conn._more()
+                    conn.pos = 0
+                    if not conn.buf:
+                        break  # the client closed the connection
                 conn.state = READING_HEAD
                 conn.deadline = self.now + self.head_ticks
                 timeout = self.keepalive_ticks
@@ -255,20 +258,15 @@ class Server:
             self.connections.remove(conn)
             _close(writer)
 
-    # Waits for the first bytes of the next request; False at the end of
-    # the connection. On MicroPython a request starts only with heap_reserve
-    # bytes free (after a collection): else it gets a 503 and its connection
-    # closes, which gives its heap back to the requests under way.
-    async def _wait_request(self, conn):
-        if conn.sock is not None:
-            conn.writing = False
-            await conn
-            reserve = self.app.heap_reserve
+    # MicroPython: a request starts only with heap_reserve bytes free (after
+    # a collection); else it gets a 503 and its connection closes, which
+    # gives its heap back to the requests under way.
+    def _check_heap(self):
+        reserve = self.app.heap_reserve
+        if gc.mem_free() < reserve:
+            gc.collect()
             if gc.mem_free() < reserve:
-                gc.collect()
-                if gc.mem_free() < reserve:
-                    raise MemoryError
-        return await conn._fill()
+                raise MemoryError
 
     def _log_memory_error(self):
         if self.app.debug:
@@ -283,8 +281,8 @@ class Server:
         app = self.app
         req = None
         try:
-            req = await Request.read_head(app, conn, conn.writer, client_addr,
-                                          scheme)
+            req = await read_request(Request, app, conn, conn.writer,
+                                     client_addr, scheme)
             if req is None:
                 return False
             check_host(req.http_version, req.headers)
@@ -344,11 +342,12 @@ class Server:
                 data = head
             elif conn.sock is None or len(body) < 1024:
                 data = head + body  # one write
-            else:
-                data = None  # no copy of a large body
-            await self._send(conn, head if data is None else data)
-            if data is None:
-                await self._send(conn, body)
+            else:  # no copy of a large body
+                await self._send(conn, head)
+                data = body
+            sent = self._write_at_once(conn, data)
+            if sent < len(data):
+                await self._send(conn, data, sent)
             return keep
         if conn.sock is not None and not chunked and \
                 hasattr(body, 'readinto'):
@@ -394,7 +393,18 @@ class Server:
         finally:
             f.close()
 
-    async def _send(self, conn, data):
+    # MicroPython: writes what the socket takes of data at once, and returns
+    # how much that was (often all of it, and then no coroutine is needed).
+    def _write_at_once(self, conn, data):
+        sock = conn.sock
+        if sock is None:
+            return 0
+        conn.state = WRITING
+        return sock.write(data) or 0
+
+    # Writes data; MicroPython writes the socket itself, and what it takes
+    # at once (the usual case) costs no waiting.
+    async def _send(self, conn, data, sent=0):
         conn.state = WRITING
         conn.deadline = self.now + self.write_ticks
         sock = conn.sock
@@ -402,15 +412,15 @@ class Server:
             conn.writer.write(data)
             await conn.writer.drain()
         else:
-            sent = 0
             n = len(data)
-            while sent < n:
+            while True:
                 done = sock.write(data, sent, n - sent)
                 if done:
                     sent += done
-                else:
-                    conn.writing = True
-                    await conn
+                if sent >= n:
+                    break
+                conn.writing = True
+                await conn
         conn.deadline = None
 
     async def _send_error(self, conn, status, reason):

@@ -6,7 +6,8 @@
 # line costs one slice; subclasses only say where more bytes come from
 # (_more). The server keeps one stream per connection, so bytes of a
 # pipelined request that arrive early wait in its buffer.
-from microdot.protocol import RequestError, parse_chunk_size
+from microdot.protocol import RequestError, parse_chunk_size, \
+    parse_request_head
 from microdot.structures import iscoroutine
 
 
@@ -102,9 +103,9 @@ class AsyncBytesIO(BufferedStream):
         pass
 
 
-# Reads the next request head from stream within limits (max_readline,
-# max_header_count, max_header_bytes): (request line, header block) as
-# bytes, or None when the stream ends before a request starts.
+# Reads the next request head from stream within limits (an object with
+# max_readline, max_header_count and max_header_bytes): (request line,
+# header block) as bytes, or None when the stream ends before a request.
 async def read_request_head(stream, limits):
     buf, start = stream.buf, stream.pos
     end = buf.find(b'\r\n\r\n', start)
@@ -112,7 +113,9 @@ async def read_request_head(stream, limits):
         stream.pos = end + 4
         i = buf.find(b'\r\n', start)
         return buf[start:i], buf[i + 2:end] if i < end else b''
-    max_readline, max_count, max_bytes = limits
+    max_readline = limits.max_readline
+    max_count = limits.max_header_count
+    max_bytes = limits.max_header_bytes
     lines = []
     total = 0
     status = 414  # for the request line; 431 for header lines
@@ -132,6 +135,23 @@ async def read_request_head(stream, limits):
         total += len(line)
         if len(lines) > max_count + 1 or total > max_bytes + max_readline:
             raise RequestError(431, 'Request header fields too large')
+
+
+# Reads the next request from stream as a cls (Request) instance, its body
+# left in body_source (None at the end of the stream); the limits are cls's.
+async def read_request(cls, app, stream, writer, client_addr, scheme=None):
+    head = await read_request_head(stream, cls)
+    if head is None:
+        return None
+    method, url, version, headers, length, chunked = \
+        parse_request_head(head[0], head[1], cls)
+    req = cls(app, client_addr, method, url, version, headers,
+              sock=(stream, writer), scheme=scheme)
+    if length or chunked:
+        req.body_source = BodyStream(
+            stream, length, chunked, cls.max_content_length,
+            cls.max_header_count, cls.max_header_bytes)
+    return req
 
 
 # One request's body over a connection's BufferedStream: Content-Length or
