@@ -14,11 +14,11 @@ import asyncio
 import socket
 
 try:
-    from asyncio import core as _core  # pyright: ignore[reportAttributeAccessIssue]
+    from asyncio import core  # pyright: ignore[reportAttributeAccessIssue]
 
     # MicroPython: sleeps until the loop's poller sees a datagram.
     def _readable(sock):
-        yield _core._io_queue.queue_read(sock)
+        yield core._io_queue.queue_read(sock)
 except ImportError:  # CPython
     async def _readable(sock):
         await asyncio.sleep(0.005)

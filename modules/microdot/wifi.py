@@ -34,10 +34,10 @@ except ImportError:  # unix port, CPython: set wifi.network to a stand-in
 # Settings: change them before start().
 settings_file = 'wifi.json'
 portal_path = '/wifi'
-hostname = None  # the board's name on the network, unless saved settings have one
+hostname = None  # the board's name on the network (saved settings may say)
 timeout = 15  # seconds one attempt to join may take
 retries = 1  # attempts after a failed one
-retry_every = 300  # seconds between tries of the saved network while the portal is up
+retry_every = 300  # seconds between retries of the saved network in the portal
 dns_port = 53  # None: no DNS server
 
 ip = None  # the board's address on the joined network
@@ -232,7 +232,8 @@ async def _page(request):
     try:
         options = ''.join(
             '<option value="%s">%s (%d dBm%s)</option>' % (
-                _escape(name), _escape(name), rssi, '' if secured else ', open')
+                _escape(name), _escape(name), rssi,
+                '' if secured else ', open')
             for name, rssi, secured in scan())
     except OSError:  # the radio was busy
         options = ''
