@@ -26,7 +26,7 @@ from microdot.response import Response
 from microdot.streams import ConnectionStream
 
 try:  # MicroPython: sockets are waited on through the scheduler's poller
-    from asyncio import core
+    from asyncio import core  # pyright: ignore[reportAttributeAccessIssue]
     core._io_queue
 except (ImportError, AttributeError):  # CPython: asyncio streams as usual
     core = None
