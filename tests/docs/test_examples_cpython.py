@@ -4,6 +4,7 @@ import gzip
 import json
 import re
 import socket
+import time
 
 import pytest
 
@@ -21,6 +22,7 @@ MAIN_ROUTES = [
     ('upload/upload.py', BOTH, '/', 'Upload a file'),
     ('login/login.py', BOTH, '/login', '<h1>Login</h1>'),
     ('ota/main.py', BOTH, '/', '<title>OTA update</title>'),
+    ('wifi_setup/main.py', BOTH, '/', 'Not on a network yet'),
 ]
 CASES = [(interp, script, route, text)
          for script, interps, route, text in MAIN_ROUTES
@@ -225,3 +227,29 @@ def test_upload_example(serve, interpreter):
     saved = server.workdir / 'uploads' / 'notes.txt'
     assert saved.read_bytes() == b'file content'
     assert b'<li>notes.txt</li>' in server.request('/')[2]
+
+
+@pytest.mark.parametrize('interpreter', BOTH)
+def test_wifi_setup_example(serve, interpreter):
+    # the stand-in radio (no `network` module here): portal first, then the
+    # network picked on its page
+    server = serve(interpreter, EXAMPLES / 'wifi_setup' / 'main.py')
+    port = server.port
+    status, headers, _ = server.request('/hotspot-detect.html', headers={
+        'Host': 'captive.apple.com:{}'.format(port)})
+    assert status == 302
+    assert headers['Location'] == 'http://127.0.0.1:{}/wifi'.format(port)
+    status, _, body = server.request('/wifi')
+    assert status == 200
+    assert b'<option value="home">home (-52 dBm)</option>' in body
+    status, _, body = server.request(
+        '/wifi', 'POST', b'ssid=home&password=let+me+in',
+        {'Content-Type': 'application/x-www-form-urlencoded'})
+    assert (status, b'Joining home' in body) == (200, True)
+    deadline = time.monotonic() + 10
+    while server.request('/wifi')[0] != 404:  # the portal closes
+        assert time.monotonic() < deadline, server.output()
+        time.sleep(0.1)
+    assert b'Hello from 127.0.0.1!' in server.request('/')[2]
+    saved = json.loads((server.workdir / 'wifi.json').read_text())
+    assert saved == {'ssid': 'home', 'password': 'let me in'}
