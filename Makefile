@@ -111,7 +111,8 @@ IMAGE_NAME = $(BOARD)-$(MICROPY_VERSION)-microdot-$(or $(MICRODOT_VERSION),dev)$
 IMAGE ?= firmware/$(BOARD)/$(IMAGE_NAME)$(if $(IMAGE_EXT),.$(IMAGE_EXT))
 # the port's build (progress shows as it goes); a plain variable, so `make -n` only prints it
 PORT_MAKE = MAKEFLAGS= MFLAGS= $(MAKE) -j$(JOBS)
-FW_ENV = MICRODOT_BASE_MANIFEST=$(MP_DIR)/$(BASE_MANIFEST) MICRODOT_APP=$(if $(APP),$(abspath $(APP)))
+FW_ENV = MICRODOT_BASE_MANIFEST=$(MP_DIR)/$(BASE_MANIFEST) MICRODOT_APP=$(if $(APP),$(abspath $(APP))) \
+  MICRODOT_PRESET=$(abspath boards/$(BOARD)/microdot_preset.py)
 PORT_ARGS_unix = VARIANT=standard
 PORT_ARGS_rp2 = BOARD=$(MP_BOARD)
 PORT_ARGS_esp32 = BOARD=$(MP_BOARD)

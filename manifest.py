@@ -6,6 +6,9 @@
 #                           networking and mip); default below
 #   MICRODOT_APP            a folder whose .py files (and packages) are frozen
 #                           too; a frozen main.py runs at boot
+#   MICRODOT_PRESET         the board's microdot_preset.py (boards/<BOARD>/),
+#                           which `import microdot` runs to apply the board's
+#                           server settings
 # MicroPython runs this file with its own folder as the working directory.
 import os
 
@@ -21,6 +24,10 @@ package(
     files=[path.split("/", 1)[1] for path in _ns["device_files"](os.getcwd())],
     base_path="modules",
 )
+
+_preset = os.environ.get("MICRODOT_PRESET")
+if _preset and os.path.isfile(_preset):
+    module("microdot_preset.py", base_path=os.path.dirname(os.path.abspath(_preset)))
 
 _app = os.environ.get("MICRODOT_APP")
 if _app:

@@ -173,6 +173,7 @@ class Microdot:
     write_timeout = 10  # seconds a client may take to accept response bytes
     listen_backlog = 16  # pending connections the OS may queue
     heap_reserve = 2048  # MicroPython: free heap bytes a request needs to start
+    max_tls_connections = 4  # MicroPython: TLS connections at once (then wait)
 
     def __init__(self):
         # (methods, URLPattern, handler, url_prefix, subapp, local_apps)
@@ -442,3 +443,11 @@ class Microdot:
         self.shutdown_requested = True
         if self.server is not None:
             self.server.shutdown()
+
+
+# A board's firmware freezes microdot_preset, which applies the board's
+# server settings (microdot/presets.py); stock firmware has none.
+try:
+    import microdot_preset  # noqa: F401
+except ImportError:
+    pass

@@ -190,27 +190,30 @@ class Server:
             gc.collect()
             _close(writer)
 
-    # Makes room for a new connection: cancels the one idle the longest, else
-    # the one stalled longest on a body read (a trickling upload must not
-    # pin a slot); False when every connection is busy otherwise.
+    # Makes room for a new connection: cancels the one idle the longest,
+    # else the slow client that has been at it longest, still sending its
+    # request head (slowloris) or stalled on a body read (a trickling
+    # upload), which gets a 408; False when every connection is busy with
+    # work of the server's own.
     def _evict_idle(self):
-        oldest = stalled = None
+        idle = slow = None
         for conn in self.connections:
             if conn.state == IDLE:
-                if oldest is None or conn.idle_since < oldest.idle_since:
-                    oldest = conn
-            elif conn.state == DISPATCHING and conn.deadline is not None and (
-                    stalled is None or conn.deadline < stalled.deadline):
-                stalled = conn
-        if oldest is None:
-            if stalled is None:
+                if idle is None or conn.idle_since < idle.idle_since:
+                    idle = conn
+            elif (conn.state == READING_HEAD or conn.state == DISPATCHING) \
+                    and conn.deadline is not None and (
+                        slow is None or conn.deadline < slow.deadline):
+                slow = conn
+        if idle is None:
+            if slow is None:
                 return False
-            oldest = stalled
-            oldest.timed_out = True  # it gets a 408
+            idle = slow
+            idle.timed_out = True  # it gets a 408
         else:
-            oldest.state = DISCARDING  # no longer a candidate
-        oldest.deadline = None
-        oldest.task.cancel()
+            idle.state = DISCARDING  # no longer a candidate
+        idle.deadline = None
+        idle.task.cancel()
         return True
 
     async def serve_connection(self, reader, writer):
@@ -456,6 +459,13 @@ class _Listener:
                 client = None
                 try:
                     yield core._io_queue.queue_read(sock)
+                    if ssl and len(server.connections) >= \
+                            server.app.max_tls_connections and \
+                            not server._evict_idle():
+                        # each TLS connection holds tens of KB: the client
+                        # waits in the backlog until one ends
+                        yield from asyncio.sleep_ms(20)
+                        continue
                     client, addr = sock.accept()
                     if ssl:
                         client = ssl.wrap_socket(

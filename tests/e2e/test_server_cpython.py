@@ -347,6 +347,26 @@ def test_busy_connections_over_limit(start_server):
     assert_no_traceback(server)
 
 
+def test_slowloris_makes_room_for_a_normal_client(start_server):
+    # every slot taken by clients still sending their head: the one at it
+    # longest gets a 408 and the newcomer is served
+    server = start_server(max_connections=2, request_head_timeout=30)
+    slow = [server.connect() for _ in range(2)]
+    try:
+        for client in slow:
+            client.send(b'GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ')
+            time.sleep(0.3)
+        res = server.get('/', timeout=5)
+        assert res.status == 200, res
+        first = slow[0].read_response(5)
+        assert first.status == 408, first
+    finally:
+        for client in slow:
+            client.close()
+    server.assert_serves()
+    assert_no_traceback(server)
+
+
 #### limits
 
 
