@@ -104,8 +104,8 @@ ESPTOOL ?= $(if $(wildcard $(VENV)/bin/esptool),$(VENV)/bin/esptool,esptool)
 PICOTOOL_MIN ?= 2.1.1
 PICOTOOL_VERSION ?= 2.2.0
 PICOTOOL_REPO ?= https://github.com/raspberrypi/picotool.git
-PICOTOOL_PREFIX = $(abspath firmware/picotool)
-ifneq ($(wildcard firmware/picotool/lib/cmake/picotool/picotoolConfig.cmake),)
+PICOTOOL_PREFIX ?= $(abspath firmware/picotool)
+ifneq ($(wildcard $(PICOTOOL_PREFIX)/lib/cmake/picotool/picotoolConfig.cmake),)
 export picotool_DIR ?= $(PICOTOOL_PREFIX)/lib/cmake/picotool
 PICOTOOL ?= $(PICOTOOL_PREFIX)/bin/picotool
 endif

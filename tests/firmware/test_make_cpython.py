@@ -310,6 +310,11 @@ def only_line(err, prefix):
     return lines[0]
 
 
+def no_local_picotool(tmp_path):
+    """Leaves out a picotool that `make picotool` may have built here."""
+    return 'PICOTOOL_PREFIX=' + str(tmp_path / 'no-picotool')
+
+
 def fake_install(prefix, version):
     """picotool as `cmake --install` lays it out: bin/ and its CMake files."""
     fake_tool(prefix / 'bin', 'picotool',
@@ -328,7 +333,7 @@ needs_cmake = pytest.mark.skipif(not os.path.exists('/usr/bin/cmake'),
 
 @needs_cmake
 def test_rp2_without_picotool_says_what_to_install(tmp_path):
-    code, out, err = make('BOARD=RPI_PICO', 'firmware',
+    code, out, err = make('BOARD=RPI_PICO', 'firmware', no_local_picotool(tmp_path),
                           env={'PATH': rp2_path(tmp_path)})
     assert code == 2
     line = only_line(err, 'firmware:')
@@ -343,12 +348,13 @@ def test_rp2_with_an_old_picotool_says_so(tmp_path):
     fake_tool(tmp_path / 'bin', 'picotool',
               'echo "picotool v1.1.2 (Linux, GNU-12.2.0, Release)"\n')
     path = rp2_path(tmp_path)
-    code, _, err = make('BOARD=RPI_PICO_W', 'firmware', env={'PATH': path})
+    code, _, err = make('BOARD=RPI_PICO_W', 'firmware', no_local_picotool(tmp_path),
+                        env={'PATH': path})
     assert code == 2
     assert 'picotool is 1.1.2' in only_line(err, 'firmware:')
     # an installed (CMake-findable) old one
     config = fake_install(tmp_path / 'old', '2.0.0')
-    code, _, err = make('BOARD=RPI_PICO_W', 'fw-check-rp2',
+    code, _, err = make('BOARD=RPI_PICO_W', 'fw-check-rp2', no_local_picotool(tmp_path),
                         env={'PATH': path, 'picotool_DIR': str(config)})
     assert code == 2
     assert 'the one in %s is 2.0.0' % config in only_line(err, 'firmware:')
@@ -359,7 +365,7 @@ def test_rp2_with_a_picotool_the_sdk_cannot_find(tmp_path):
     # a binary copied onto PATH without its CMake files: the SDK would download
     fake_tool(tmp_path / 'bin', 'picotool',
               'echo "picotool v2.2.0 (Linux, GNU-12.2.0, Release)"\n')
-    code, _, err = make('BOARD=RPI_PICO2_W', 'fw-check-rp2',
+    code, _, err = make('BOARD=RPI_PICO2_W', 'fw-check-rp2', no_local_picotool(tmp_path),
                         env={'PATH': rp2_path(tmp_path)})
     assert code == 2
     assert 'not installed with its CMake files' in only_line(err, 'firmware:')
@@ -370,12 +376,26 @@ def test_rp2_with_an_installed_picotool_goes_on(tmp_path):
     without = rp2_path(tmp_path)
     fake_install(tmp_path / 'prefix', '2.2.0')
     path = str(tmp_path / 'prefix' / 'bin') + os.pathsep + without
-    code, _, err = make('BOARD=RPI_PICO', 'fw-check-rp2', env={'PATH': path})
+    code, _, err = make('BOARD=RPI_PICO', 'fw-check-rp2', no_local_picotool(tmp_path),
+                        env={'PATH': path})
     assert code == 0, err
     # or one the SDK builds from a folder the user names
-    code, _, err = make('BOARD=RPI_PICO', 'fw-check-rp2', env={
-        'PATH': without, 'PICOTOOL_FETCH_FROM_GIT_PATH': str(tmp_path / 'pt')})
+    code, _, err = make('BOARD=RPI_PICO', 'fw-check-rp2', no_local_picotool(tmp_path),
+                        env={'PATH': without,
+                             'PICOTOOL_FETCH_FROM_GIT_PATH': str(tmp_path / 'pt')})
     assert code == 0, err
+
+
+@needs_cmake
+def test_the_picotool_make_picotool_built_is_used(tmp_path):
+    prefix = tmp_path / 'firmware-picotool'
+    fake_install(prefix, '2.2.0')
+    local = 'PICOTOOL_PREFIX=' + str(prefix)
+    code, _, err = make('BOARD=RPI_PICO', 'fw-check-rp2', local,
+                        env={'PATH': rp2_path(tmp_path)})
+    assert code == 0, err
+    out = dry('BOARD=RPI_PICO', 'flash', 'IMAGE=fw.uf2', local)
+    assert '%s/bin/picotool load -v -x -f fw.uf2' % prefix in out
 
 
 def test_picotool_target_builds_against_the_trees_pico_sdk():
