@@ -248,7 +248,7 @@ else
 	@test -e "$(PORT)" || $(NO_BOARD)
 	@test -z "$(APP)" || test -d "$(APP)" || { echo "deploy: APP=$(APP) is not a folder" >&2; exit 2; }
 	@if $(MPREMOTE) connect $(PORT) exec "help('modules')" 2>/dev/null | tr -s ' \t\r' '\n' | grep -qx main; then \
-	  echo "deploy: warning: the firmware on the board has a main.py frozen in, which runs at boot instead of a main.py on its filesystem (flash a firmware built without APP=, or with this app)" >&2; fi
+	  echo "deploy: warning: the board's firmware has a main.py frozen in: it runs at boot, not a main.py on the filesystem" >&2; fi
 	@core=$(CORE); if [ "$$core" = auto ]; then \
 	  where=$$($(MPREMOTE) connect $(PORT) eval "__import__('microdot').__file__" 2>/dev/null) || where=/; \
 	  case "$$where" in /*) core=1;; *) core=0; echo "deploy: microdot is frozen in this firmware";; esac; fi; \
@@ -281,6 +281,8 @@ size: firmware ## flash and heap that the frozen core costs
 	  $(if $(filter unix,$(MP_PORT)),--micropython $(FW_BUILD)/micropython --mpy-cross $(MP_DIR)/mpy-cross/build/mpy-cross,--mpremote $(MPREMOTE) --serial $(PORT))
 
 release: ## an image per board the toolchains here build, in firmware/release + SHA256SUMS
+	@if [ -n "$$(ls -A $(RELEASE_DIR) 2>/dev/null)" ] && [ ! -f $(RELEASE_DIR)/SHA256SUMS ]; then \
+	  echo "release: $(RELEASE_DIR) holds other files: pass RELEASE_DIR=<a new folder>" >&2; exit 2; fi
 	@rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
 	@for b in $(BOARDS); do \
 	  if why=$$($(FW_MAKE) BOARD=$$b fw-check 2>&1 >/dev/null); then \

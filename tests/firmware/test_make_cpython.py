@@ -439,8 +439,8 @@ def deploy(tmp_path, frozen_modules):
 
 def test_deploy_warns_when_the_firmware_has_a_frozen_main(tmp_path):
     out, err, calls = deploy(tmp_path, ['main', 'microdot/__init__', 'asyncio/core'])
-    assert 'main.py frozen in, which runs at boot instead of a main.py on its ' \
-        'filesystem' in only_line(err, 'deploy: warning:')
+    assert "the board's firmware has a main.py frozen in: it runs at boot, not a " \
+        'main.py on the filesystem' in only_line(err, 'deploy: warning:')
     assert 'microdot is frozen in this firmware' in out
     assert 'cp -r main.py : + reset' in calls  # the app is still copied
 
@@ -492,6 +492,11 @@ def test_release_skips_boards_whose_toolchain_is_missing(tmp_path):
     assert any('RPI_PICO: arm-none-eabi-gcc not found' in line for line in skipped)
     assert 'release: no board could be built' in err
     assert os.listdir(str(release)) == []
+    # a folder of other files is not emptied
+    (release / 'mine.txt').write_text('keep')
+    code, _, err = make('release', 'RELEASE_DIR=' + str(release), env={'PATH': path})
+    assert code == 2 and 'holds other files' in err
+    assert os.listdir(str(release)) == ['mine.txt']
 
 
 def test_release_command_line():
