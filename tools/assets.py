@@ -42,14 +42,16 @@ def smaller(data):
 
 
 def source_files(src):
-    """Paths relative to src, with '/', sorted; hidden files and folders left out."""
+    """Paths relative to src, with '/', sorted; hidden files and folders left out, and
+    the .gz copies some build tools make beside a file (this tool makes its own)."""
     found = []
     for folder, dirs, files in os.walk(src):
         dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
         for name in files:
-            if not name.startswith('.'):
-                rel = os.path.relpath(os.path.join(folder, name), src)
-                found.append(rel.replace(os.sep, '/'))
+            if name.startswith('.') or (name.endswith('.gz') and name[:-3] in files):
+                continue
+            rel = os.path.relpath(os.path.join(folder, name), src)
+            found.append(rel.replace(os.sep, '/'))
     return sorted(found)
 
 
@@ -68,8 +70,8 @@ def ours(path):
     if os.path.isdir(path):
         return os.path.exists(os.path.join(path, MARKER)) or not os.listdir(path)
     if os.path.isfile(path):
-        with open(path) as f:
-            return f.read(len(MODULE_HEADER)) == MODULE_HEADER
+        with open(path, 'rb') as f:
+            return f.read(len(MODULE_HEADER)) == MODULE_HEADER.encode()
     return not os.path.exists(path)
 
 

@@ -137,6 +137,9 @@ def front_end(folder):
     (folder / 'logo.png').write_bytes(os.urandom(400))  # already compressed
     (folder / 'a.txt').write_text('a')  # gzip's header alone is bigger
     (folder / '.DS_Store').write_text('editor junk')
+    # a copy some build tools compress beside the file: left out, not doubled
+    (folder / 'assets' / 'app-1a2b.js.gz').write_bytes(
+        gzip.compress((folder / 'assets' / 'app-1a2b.js').read_bytes()))
     return folder
 
 
@@ -174,6 +177,16 @@ def test_assets_layout(tmp_path):
     code, _, err = make('assets', 'SRC=' + str(src), 'APP=' + str(app))
     assert code == 0, err
     assert not (static / 'a.txt').exists()
+
+
+def test_a_module_that_make_assets_did_not_write_is_kept(tmp_path):
+    src = front_end(tmp_path / 'dist')
+    app = tmp_path / 'app'
+    app.mkdir()
+    (app / 'frozen_assets.py').write_bytes(b'\xff\xfe handmade\n')
+    code, _, err = make('assets', 'SRC=' + str(src), 'APP=' + str(app), 'FREEZE=1')
+    assert code == 2 and 'was not made by make assets' in err
+    assert (app / 'frozen_assets.py').read_bytes() == b'\xff\xfe handmade\n'
 
 
 def test_assets_never_replace_a_folder_they_did_not_make(tmp_path):
