@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 .PHONY: help venv test run mpy clean
 
 help: ## this menu
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 #### local environment
 
@@ -84,7 +84,8 @@ bench: $(BENCH_VENV)/.stamp $(BENCH_VENV)/ours/.stamp ## speed and heap vs Micro
 
 #### firmware
 
-.PHONY: firmware flash deploy repl size clean-firmware package-json boards
+.PHONY: firmware micropython picotool flash deploy repl size release certs assets \
+  clean-firmware package-json boards fw-check fw-image
 
 BOARD ?= UNIX
 MICROPY_VERSION ?= v1.28.0
@@ -97,7 +98,24 @@ CORE ?= auto
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MPREMOTE ?= $(if $(wildcard $(VENV)/bin/mpremote),$(VENV)/bin/mpremote,mpremote)
 ESPTOOL ?= $(if $(wildcard $(VENV)/bin/esptool),$(VENV)/bin/esptool,esptool)
+# The Pico SDK of MicroPython v1.28 (2.2.0) makes the .uf2 with an installed picotool of at
+# least PICOTOOL_MIN; `make picotool` builds PICOTOOL_VERSION into firmware/picotool, which
+# the RP2 builds (through picotool_DIR) and `make flash` then use.
+PICOTOOL_MIN ?= 2.1.1
+PICOTOOL_VERSION ?= 2.2.0
+PICOTOOL_REPO ?= https://github.com/raspberrypi/picotool.git
+PICOTOOL_PREFIX ?= $(abspath firmware/picotool)
+ifneq ($(wildcard $(PICOTOOL_PREFIX)/lib/cmake/picotool/picotoolConfig.cmake),)
+export picotool_DIR ?= $(PICOTOOL_PREFIX)/lib/cmake/picotool
+PICOTOOL ?= $(PICOTOOL_PREFIX)/bin/picotool
+endif
 PICOTOOL ?= picotool
+RELEASE_DIR ?= firmware/release
+CERTS_DIR ?= $(or $(APP),certs)
+CERT_DAYS ?= 3650
+SRC ?=
+ASSETS_DIR ?= static
+FREEZE ?=
 
 BOARDS := $(notdir $(patsubst %/,%,$(dir $(wildcard boards/*/board.mk))))
 -include boards/$(BOARD)/board.mk
@@ -111,6 +129,8 @@ IMAGE_NAME = $(BOARD)-$(MICROPY_VERSION)-microdot-$(or $(MICRODOT_VERSION),dev)$
 IMAGE ?= firmware/$(BOARD)/$(IMAGE_NAME)$(if $(IMAGE_EXT),.$(IMAGE_EXT))
 # the port's build (progress shows as it goes); a plain variable, so `make -n` only prints it
 PORT_MAKE = MAKEFLAGS= MFLAGS= $(MAKE) -j$(JOBS)
+# this Makefile once per board (release); a plain variable for the same reason
+FW_MAKE = $(MAKE) --no-print-directory
 FW_ENV = MICRODOT_BASE_MANIFEST=$(MP_DIR)/$(BASE_MANIFEST) MICRODOT_APP=$(if $(APP),$(abspath $(APP))) \
   MICRODOT_PRESET=$(abspath boards/$(BOARD)/microdot_preset.py)
 PORT_ARGS_unix = VARIANT=standard
@@ -122,14 +142,31 @@ PORT_IMAGE_esp32 = firmware.bin
 # everything that decides how the port is configured: when it changes, the build starts afresh
 # (the rp2 and esp32 ports ignore a changed manifest in an existing build folder)
 FW_CONFIG = $(MICROPY_VERSION) $(MP_DIR) $(BOARD) $(abspath manifest.py) $(ESP_IDF_VERSION)
+# one line when there is no board on PORT: the serial ports there are, and how to pass one
+NO_BOARD = { ports=$$(ls /dev/ttyACM* /dev/ttyUSB* 2>/dev/null | tr '\n' ' '); \
+  echo "$@: no board on PORT=$(PORT) (serial ports here: $${ports:-none}): plug it in, or pass PORT=/dev/..." >&2; exit 2; }
 
 boards: ## list the boards (BOARD=...)
 	@for b in $(BOARDS); do printf '  %-18s %s\n' $$b "$$(sed -n '1s/^# //p' boards/$$b/board.mk)"; done
 
-firmware: ## build MicroPython with microdot (and APP=dir) frozen: BOARD=UNIX|RPI_PICO|ESP32_GENERIC...
+firmware: ## build MicroPython with microdot (and APP=dir) frozen in: BOARD=... (make boards)
 	@test -f boards/$(BOARD)/board.mk || { echo "firmware: unknown BOARD=$(BOARD); one of: $(BOARDS)" >&2; exit 2; }
 	@test -z "$(APP)" || test -d "$(APP)" || { echo "firmware: APP=$(APP) is not a folder" >&2; exit 2; }
 	@$(MAKE) --no-print-directory fw-check-$(MP_PORT)
+	@$(MAKE) --no-print-directory micropython
+	@echo "==> mpy-cross"
+	$(PORT_MAKE) -C $(MP_DIR)/mpy-cross
+	@mkdir -p $(FW_BUILD)
+	@if [ "$$(cat $(FW_BUILD)/.microdot-config 2>/dev/null)" != "$(FW_CONFIG)" ]; then \
+	  echo "==> fresh build folder $(FW_BUILD)"; rm -rf $(FW_BUILD); mkdir -p $(FW_BUILD); \
+	  echo "$(FW_CONFIG)" > $(FW_BUILD)/.microdot-config; fi
+	@echo "==> MicroPython $(MICROPY_VERSION) $(MP_PORT) port for $(BOARD), manifest.py$(if $(APP), + APP=$(APP))"
+	$(FW_ENV) $(PORT_MAKE) -C $(MP_DIR)/ports/$(MP_PORT) $(PORT_ARGS_$(MP_PORT)) BUILD=$(FW_BUILD) FROZEN_MANIFEST=$(abspath manifest.py)
+	@mkdir -p $(dir $(IMAGE))
+	cp $(FW_BUILD)/$(PORT_IMAGE_$(MP_PORT)) $(IMAGE)
+	@echo "==> $(IMAGE) ($$(wc -c < $(IMAGE)) bytes)"
+
+micropython: ## fetch MicroPython and the submodules BOARD needs (firmware does it)
 	@command -v git >/dev/null || { echo "firmware: git not found: apt-get install git" >&2; exit 2; }
 	@if [ ! -d "$(MP_DIR)" ]; then \
 	  if [ "$(origin MICROPY_DIR)" = "command line" ] || [ "$(origin MICROPY_DIR)" = "environment" ]; then \
@@ -142,17 +179,8 @@ firmware: ## build MicroPython with microdot (and APP=dir) frozen: BOARD=UNIX|RP
 	    git -C $(MP_DIR) submodule update --init --depth 1 $$s \
 	    || { echo "firmware: $(MICROPY_DIR) lacks $$s (git -C $(MICROPY_DIR) submodule update --init $$s)" >&2; exit 1; }; \
 	  fi; done
-	@echo "==> mpy-cross"
-	$(PORT_MAKE) -C $(MP_DIR)/mpy-cross
-	@mkdir -p $(FW_BUILD)
-	@if [ "$$(cat $(FW_BUILD)/.microdot-config 2>/dev/null)" != "$(FW_CONFIG)" ]; then \
-	  echo "==> fresh build folder $(FW_BUILD)"; rm -rf $(FW_BUILD); mkdir -p $(FW_BUILD); \
-	  echo "$(FW_CONFIG)" > $(FW_BUILD)/.microdot-config; fi
-	@echo "==> MicroPython $(MICROPY_VERSION) $(MP_PORT) port for $(BOARD), manifest.py$(if $(APP), + APP=$(APP))"
-	$(FW_ENV) $(PORT_MAKE) -C $(MP_DIR)/ports/$(MP_PORT) $(PORT_ARGS_$(MP_PORT)) BUILD=$(FW_BUILD) FROZEN_MANIFEST=$(abspath manifest.py)
-	@mkdir -p firmware/$(BOARD)
-	cp $(FW_BUILD)/$(PORT_IMAGE_$(MP_PORT)) $(IMAGE)
-	@echo "==> $(IMAGE) ($$(wc -c < $(IMAGE)) bytes)"
+
+fw-check: fw-check-$(MP_PORT)
 
 fw-check-unix:
 	@command -v $(CC) >/dev/null || command -v gcc >/dev/null || { echo "firmware: no C compiler: apt-get install build-essential" >&2; exit 2; }
@@ -162,26 +190,46 @@ fw-check-rp2:
 	@command -v arm-none-eabi-gcc >/dev/null || { echo "firmware: arm-none-eabi-gcc not found: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi" >&2; exit 2; }
 	@test -f "$$(arm-none-eabi-gcc -print-file-name=libc.a)" || { echo "firmware: newlib not found: apt-get install libnewlib-arm-none-eabi" >&2; exit 2; }
 	@command -v cmake >/dev/null || { echo "firmware: cmake not found: apt-get install cmake" >&2; exit 2; }
+	@$(PYTHON) tools/check_picotool.py --min $(PICOTOOL_MIN) --board $(BOARD) --picotool $(PICOTOOL)
 
 fw-check-esp32:
 	@command -v idf.py >/dev/null || { \
-	  echo "firmware: idf.py not found: BOARD=$(BOARD) needs ESP-IDF $(ESP_IDF_VERSION). Install it with:" >&2; \
+	  echo "firmware: idf.py not found: BOARD=$(BOARD) needs ESP-IDF $(ESP_IDF_VERSION), installed with:" >&2; \
 	  echo "  git clone --depth 1 --branch $(ESP_IDF_VERSION) --recursive --shallow-submodules https://github.com/espressif/esp-idf.git ~/esp-idf" >&2; \
 	  echo "  ~/esp-idf/install.sh $(CHIP) && . ~/esp-idf/export.sh" >&2; \
 	  echo "then run make again from that shell." >&2; exit 2; }
 	@idf.py --version 2>/dev/null | grep -q "$(ESP_IDF_VERSION)" \
 	  || echo "firmware: warning: ESP-IDF is $$(idf.py --version 2>/dev/null), MicroPython $(MICROPY_VERSION) is tested with $(ESP_IDF_VERSION)" >&2
 
-flash: $(if $(filter command line,$(origin IMAGE)),,firmware) ## write the image to the board: PORT=/dev/ttyUSB0 (ERASE=0 keeps the filesystem, IMAGE=file skips the build)
+fw-image:
+	@echo $(IMAGE)
+
+picotool: ## build picotool for the RP2 boards into firmware/picotool
+	@command -v cmake >/dev/null || { echo "picotool: cmake not found: apt-get install cmake" >&2; exit 2; }
+	@command -v c++ >/dev/null || { echo "picotool: no C++ compiler: apt-get install build-essential" >&2; exit 2; }
+	@pkg-config --exists libusb-1.0 2>/dev/null || { echo "picotool: libusb not found: apt-get install libusb-1.0-0-dev pkg-config" >&2; exit 2; }
+	@$(MAKE) --no-print-directory micropython SUBMODULES=lib/pico-sdk
+	@test -d firmware/picotool-$(PICOTOOL_VERSION) || \
+	  git clone --depth 1 --branch $(PICOTOOL_VERSION) $(PICOTOOL_REPO) firmware/picotool-$(PICOTOOL_VERSION)
+	cmake -S firmware/picotool-$(PICOTOOL_VERSION) -B firmware/build/picotool -DCMAKE_BUILD_TYPE=Release \
+	  -DPICO_SDK_PATH=$(MP_DIR)/lib/pico-sdk -DCMAKE_INSTALL_PREFIX=$(PICOTOOL_PREFIX)
+	cmake --build firmware/build/picotool -j$(JOBS)
+	cmake --install firmware/build/picotool
+	@echo "==> $(PICOTOOL_PREFIX)/bin/picotool (the RP2 builds and make flash use it)"
+
+flash: $(if $(filter none,$(FLASH_METHOD)),,$(if $(filter command line,$(origin IMAGE)),,firmware)) ## write the image to the board (PORT=, ERASE=0 keeps files, IMAGE=file: no build)
+ifeq ($(FLASH_METHOD),none)
+	@echo "flash: BOARD=$(BOARD) is not flashed: run it with make BOARD=$(BOARD) repl" >&2; exit 2
+else
 	@test -f "$(IMAGE)" || { echo "flash: no image $(IMAGE): run make BOARD=$(BOARD) firmware" >&2; exit 2; }
 ifeq ($(FLASH_METHOD),esptool)
 	@command -v $(ESPTOOL) >/dev/null || { echo "flash: esptool not found: pip install esptool (or make venv)" >&2; exit 2; }
-	@test -e "$(PORT)" || { echo "flash: no board on PORT=$(PORT): plug it in or pass PORT=/dev/ttyUSB0" >&2; exit 2; }
+	@test -e "$(PORT)" || $(NO_BOARD)
 ifeq ($(ERASE),1)
 	$(ESPTOOL) --chip $(CHIP) --port $(PORT) --baud $(BAUD) erase-flash
 endif
 	$(ESPTOOL) --chip $(CHIP) --port $(PORT) --baud $(BAUD) write-flash $(FLASH_OFFSET) $(IMAGE)
-else ifeq ($(FLASH_METHOD),uf2)
+else
 	@drive=$${UF2_MOUNT:-$$(findmnt -rn -S LABEL=$(UF2_DRIVE) -o TARGET 2>/dev/null | head -n1)}; \
 	if [ -n "$$drive" ] && [ -d "$$drive" ]; then \
 	  echo "cp $(IMAGE) $$drive/"; cp $(IMAGE) "$$drive/" && sync; \
@@ -190,17 +238,18 @@ else ifeq ($(FLASH_METHOD),uf2)
 	else \
 	  echo "flash: no $(UF2_DRIVE) drive mounted and no picotool: hold BOOTSEL while plugging the board in and mount the drive (or UF2_MOUNT=/path), or install picotool" >&2; exit 2; \
 	fi
-else
-	@echo "flash: BOARD=$(BOARD) is not flashed: run it with make BOARD=$(BOARD) repl" >&2; exit 2
+endif
 endif
 
-deploy: mpy ## copy APP=dir to the board on PORT (and the core as .mpy unless it is frozen there; CORE=1|0|auto)
+deploy: $(if $(filter unix,$(MP_PORT)),,mpy) ## copy APP=dir and the core (.mpy unless frozen in; CORE=1|0|auto) to the board
 ifeq ($(MP_PORT),unix)
 	@echo "deploy: BOARD=UNIX has no board to copy to: build it with APP=dir (make BOARD=UNIX firmware APP=...)" >&2; exit 2
 else
 	@command -v $(MPREMOTE) >/dev/null || { echo "deploy: mpremote not found: pip install mpremote (or make venv)" >&2; exit 2; }
-	@test -e "$(PORT)" || { echo "deploy: no board on PORT=$(PORT): plug it in or pass PORT=/dev/ttyACM0" >&2; exit 2; }
+	@test -e "$(PORT)" || $(NO_BOARD)
 	@test -z "$(APP)" || test -d "$(APP)" || { echo "deploy: APP=$(APP) is not a folder" >&2; exit 2; }
+	@if $(MPREMOTE) connect $(PORT) exec "help('modules')" 2>/dev/null | tr -s ' \t\r' '\n' | grep -qx main; then \
+	  echo "deploy: warning: the board's firmware has a main.py frozen in: it runs at boot, not a main.py on the filesystem" >&2; fi
 	@core=$(CORE); if [ "$$core" = auto ]; then \
 	  where=$$($(MPREMOTE) connect $(PORT) eval "__import__('microdot').__file__" 2>/dev/null) || where=/; \
 	  case "$$where" in /*) core=1;; *) core=0; echo "deploy: microdot is frozen in this firmware";; esac; fi; \
@@ -213,16 +262,17 @@ ifneq ($(APP),)
 endif
 endif
 
-repl: ## a REPL: on UNIX the built interpreter, on a board mpremote on PORT
+repl: ## a REPL: the UNIX build, or the board on PORT
 ifeq ($(MP_PORT),unix)
 	@test -x "$(IMAGE)" || { echo "repl: no $(IMAGE): run make BOARD=UNIX firmware" >&2; exit 2; }
 	$(abspath $(IMAGE))
 else
 	@command -v $(MPREMOTE) >/dev/null || { echo "repl: mpremote not found: pip install mpremote (or make venv)" >&2; exit 2; }
+	@test -e "$(PORT)" || $(NO_BOARD)
 	$(MPREMOTE) connect $(PORT) repl
 endif
 
-size: firmware ## flash bytes of the frozen core (vs. a build without it) and heap kept by `import microdot`
+size: firmware ## flash and heap that the frozen core costs
 	@echo "==> the same port without microdot, for comparison"
 	@mkdir -p $(FW_BUILD)-base
 	@if [ "$$(cat $(FW_BUILD)-base/.microdot-config 2>/dev/null)" != "$(FW_CONFIG)" ]; then \
@@ -231,11 +281,36 @@ size: firmware ## flash bytes of the frozen core (vs. a build without it) and he
 	$(PYTHON) tools/firmware_size.py --port $(MP_PORT) --build $(FW_BUILD) --base $(FW_BUILD)-base \
 	  $(if $(filter unix,$(MP_PORT)),--micropython $(FW_BUILD)/micropython --mpy-cross $(MP_DIR)/mpy-cross/build/mpy-cross,--mpremote $(MPREMOTE) --serial $(PORT))
 
+release: ## an image per board the toolchains here build, in firmware/release + SHA256SUMS
+	@if [ -n "$$(ls -A $(RELEASE_DIR) 2>/dev/null)" ] && [ ! -f $(RELEASE_DIR)/SHA256SUMS ]; then \
+	  echo "release: $(RELEASE_DIR) holds other files: pass RELEASE_DIR=<a new folder>" >&2; exit 2; fi
+	@rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
+	@for b in $(BOARDS); do \
+	  if why=$$($(FW_MAKE) BOARD=$$b fw-check 2>&1 >/dev/null); then \
+	    echo "==> release: $$b"; \
+	    $(FW_MAKE) BOARD=$$b firmware || exit 1; \
+	    cp "$$($(FW_MAKE) -s BOARD=$$b fw-image)" $(RELEASE_DIR)/ || exit 1; \
+	  else \
+	    echo "release: skipping $$b: $$(printf '%s\n' "$$why" | head -n1 | sed 's/^firmware: //; s/, installed with:$$//')"; \
+	  fi; done
+	@test -n "$$(ls $(RELEASE_DIR))" || { echo "release: no board could be built: make BOARD=UNIX firmware says what is missing" >&2; exit 2; }
+	@cd $(RELEASE_DIR) && sha256sum -- * > SHA256SUMS
+	@echo "==> $(RELEASE_DIR): $$(ls $(RELEASE_DIR) | grep -vc '^SHA256SUMS$$') images and SHA256SUMS"
+
+certs: ## key.der + self-signed cert.der for ssl, into APP or certs/ (HOST=name,address)
+	@command -v openssl >/dev/null || { echo "certs: openssl not found: apt-get install openssl" >&2; exit 2; }
+	$(PYTHON) tools/make_certs.py --dir $(CERTS_DIR) --host $(HOST) --days $(CERT_DAYS)
+
+assets: ## gzip a front-end build SRC=dist/ into APP/static (FREEZE=1: a module to freeze)
+	@test -n "$(SRC)" && test -d "$(SRC)" || { echo "assets: SRC=$(SRC) is not a folder: pass the front-end's build output, e.g. SRC=dist/" >&2; exit 2; }
+	@test -n "$(APP)" || { echo "assets: pass APP=folder, the app the front-end goes with" >&2; exit 2; }
+	$(PYTHON) tools/assets.py $(SRC) $(APP) --folder $(ASSETS_DIR) $(if $(FREEZE),--frozen)
+
 package-json: ## regenerate package.json (mip) from the device file list
 	$(PYTHON) tools/gen_package_json.py
 
 clean-firmware: ## remove firmware builds and images (keeps the MicroPython tree)
-	rm -rf firmware/build $(addprefix firmware/,$(BOARDS))
+	rm -rf firmware/build $(RELEASE_DIR) $(addprefix firmware/,$(BOARDS))
 
 #### docs
 

@@ -2,7 +2,8 @@
 
 `manifest.py` (firmware) and `package.json` (stock firmware, `mpremote mip
 install github:OWNER/REPO`) both take their files from `device_files()`, so
-what gets frozen and what gets installed never drift apart.
+what gets frozen and what gets installed never drift apart. package.json also
+installs the packages that extensions need (`DEPENDENCIES`).
 
     python tools/gen_package_json.py           # rewrite package.json
     python tools/gen_package_json.py --check   # exit 1 if package.json is stale
@@ -24,6 +25,23 @@ CPYTHON_ONLY = ('jinja.py',)
 CORE = ('__init__.py', 'structures.py', 'messages.py', 'protocol.py',
         'streams.py', 'server.py', 'cookies.py', 'files.py', 'microdot.py',
         'test_client.py')
+
+
+# Packages the extensions import, installed by `mip install github:OWNER/REPO`
+# with the package. utemplate (for microdot.utemplate) is in neither
+# micropython-lib's index nor, as a package.json, in its own repository, so a
+# mip `deps` entry cannot name it: package.json lists its files instead, at the
+# commit of its release 1.4.1 (the version tests/install_micropython_packages.py
+# tests with). Full https:// addresses: mip leaves them as they are, whatever
+# @ref the package itself is installed from.
+# (name, version, base address, files)
+DEPENDENCIES = (
+    ('utemplate', '1.4.1',
+     'https://raw.githubusercontent.com/pfalcon/utemplate/'
+     '4e32afb2b767020dd8f958a3c66bfa105d01be1f',
+     ('utemplate/compiled.py', 'utemplate/recompile.py',
+      'utemplate/source.py')),
+)
 
 
 def device_files(root=ROOT):
@@ -58,6 +76,8 @@ def package_json(root=ROOT):
     # URLs are relative to package.json: mip resolves them against the
     # address it fetched package.json from (github:OWNER/REPO[@ref]).
     urls = [[path, MODULES + '/' + path] for path in device_files(root)]
+    for _name, _version, base, files in DEPENDENCIES:
+        urls += [[path, base + '/' + path] for path in files]
     return {'urls': urls, 'version': version(root)}
 
 

@@ -5,7 +5,8 @@ CHIP = host
 FLASH_METHOD = none
 # Relative to the MicroPython tree.
 BASE_MANIFEST = ports/unix/variants/standard/manifest.py
-SUBMODULES = lib/micropython-lib lib/berkeley-db-1.xx
+# What the port's own `make submodules` fetches (ssl needs mbedtls), plus the frozen asyncio.
+SUBMODULES = lib/mbedtls lib/berkeley-db-1.xx lib/micropython-lib
 TOOLCHAIN = gcc
 IMAGE_EXT =
 DEFAULT_PORT =

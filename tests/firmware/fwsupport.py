@@ -28,7 +28,8 @@ def make(*args, env=None, timeout=60):
     """Runs make in the repository; returns (exit code, stdout, stderr)."""
     base = dict(os.environ)
     for name in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MICROPY_DIR', 'BOARD',
-                 'PORT', 'APP', 'IMAGE'):
+                 'PORT', 'APP', 'IMAGE', 'HOST', 'SRC', 'FREEZE', 'CERTS_DIR',
+                 'RELEASE_DIR', 'picotool_DIR', 'PICOTOOL_FETCH_FROM_GIT_PATH'):
         base.pop(name, None)
     base.update(env or {})
     proc = subprocess.run(['make', '--no-print-directory'] + list(args),
@@ -51,6 +52,15 @@ def path_without(tmp_path, *hidden):
                 continue
             link.symlink_to(target)
     return str(bindir)
+
+
+def fake_tool(folder, name, body):
+    """An executable shell script folder/name running body."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text('#!/bin/sh\n' + body)
+    path.chmod(0o755)
+    return path
 
 
 def venv_tool(name):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from fwsupport import ROOT, make
+from fwsupport import BOARDS, ROOT, board_facts, make, path_without
 
 MICROPY_DIR = os.environ.get('MICROPY_DIR')
 needs_tree = pytest.mark.skipif(
@@ -132,3 +132,88 @@ def test_rp2040_firmware_is_a_uf2():
     elf = glob.glob(os.path.join(ROOT, 'firmware', 'build', 'RPI_PICO',
                                  'frozen_content.c'))
     assert elf and 'microdot/messages.py' in open(elf[0]).read()
+
+
+@needs_tree
+def test_unix_submodules_are_the_ports_own_list():
+    # what MicroPython's `make submodules` fetches for the unix port
+    proc = subprocess.run(['make', '-n', '-C', os.path.join(MICROPY_DIR, 'ports', 'unix'),
+                           'VARIANT=standard', 'submodules'],
+                          capture_output=True, text=True, timeout=120)
+    line = [l for l in proc.stdout.splitlines() if 'Updating submodules:' in l][0]
+    needed = set(line.split('Updating submodules:')[1].strip(' "').split())
+    ours = set(board_facts('UNIX')['SUBMODULES'].split())
+    assert needed <= ours, needed - ours
+    # and the tree has them all: nothing to fetch
+    code, out, err = make('BOARD=UNIX', 'micropython', 'MICROPY_DIR=' + MICROPY_DIR,
+                          env={'MICROPY_DIR': ''})
+    assert code == 0, err
+    assert '==> submodule' not in out
+
+
+@needs_tree
+def test_release_builds_what_the_toolchains_allow(tmp_path):
+    release = tmp_path / 'release'
+    path = path_without(tmp_path, 'arm-none-eabi-gcc', 'idf.py')
+    code, out, err = make('release', 'MICROPY_DIR=' + MICROPY_DIR,
+                          'RELEASE_DIR=' + str(release),
+                          env={'MICROPY_DIR': '', 'PATH': path}, timeout=1800)
+    assert code == 0, (out + err)[-4000:]
+    skipped = [line.split()[2].rstrip(':') for line in out.splitlines()
+               if line.startswith('release: skipping ')]
+    assert skipped == [b for b in BOARDS if b != 'UNIX']
+    images = sorted(os.listdir(str(release)))
+    assert images[0] == 'SHA256SUMS' and len(images) == 2
+    assert images[1].startswith('UNIX-v1.28.0-microdot-')
+    check = subprocess.run(['sha256sum', '-c', 'SHA256SUMS'], cwd=str(release),
+                           capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout == images[1] + ': OK\n'
+
+
+@needs_tree
+def test_unix_firmware_with_a_whole_app(tmp_path):
+    app = tmp_path / 'fieldapp'
+    (app / 'static').mkdir(parents=True)
+    (app / 'main.py').write_text('import microdot\nprint("frozen main")\n')
+    (app / 'static' / 'index.html').write_text('<h1>on the filesystem only</h1>')
+    (app / 'notes.txt').write_text('not frozen either\n')
+    dist = tmp_path / 'dist'
+    dist.mkdir()
+    (dist / 'index.html').write_text('<p>frozen front-end</p>\n' * 30)
+    code, _, err = make('assets', 'SRC=' + str(dist), 'APP=' + str(app), 'FREEZE=1',
+                        'ASSETS_DIR=www')
+    assert code == 0, err
+    code, _, err = make('certs', 'CERTS_DIR=' + str(tmp_path), 'HOST=fieldapp.local')
+    assert code == 0, err
+    binary = build('UNIX', 'APP=' + str(app))
+    try:
+        frozen = os.path.join(ROOT, 'firmware', 'build', 'UNIX', 'frozen_content.c')
+        with open(frozen) as f:
+            content = f.read()
+        # only .py files are frozen: other files of APP stay on the filesystem
+        assert '"main.py"' in content and '"frozen_assets.py"' in content
+        assert '"static/index.html"' not in content and '"notes.txt"' not in content
+        # what `make deploy` asks the board: main is among the frozen modules
+        proc = run(binary, "help('modules')", cwd=str(tmp_path))
+        assert 'main' in proc.stdout.split(), proc.stdout
+        # the front-end, frozen: gzip bytes in flash
+        proc = run(binary, 'import frozen_assets\n'
+                   "gz, data = frozen_assets.FILES['index.html']\n"
+                   'print(frozen_assets.__file__, gz, len(data))',
+                   cwd=str(tmp_path))
+        name, gz, size = proc.stdout.split()
+        assert name == 'frozen_assets.py' and gz == 'True', proc.stderr
+        assert int(size) < len((dist / 'index.html').read_bytes())
+        # MicroPython 1.28 loads the DER files of `make certs`, and not PEM
+        proc = run(binary, 'import ssl\n'
+                   'ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n'
+                   "ctx.load_cert_chain('cert.der', 'key.der')\n"
+                   "print('der')\n"
+                   'try:\n'
+                   "    ctx.load_cert_chain(open('cert.pem', 'rb').read(),"
+                   " open('key.der', 'rb').read())\n"
+                   'except ValueError as e:\n'
+                   '    print(e)\n', cwd=str(tmp_path))
+        assert proc.stdout.split('\n')[:2] == ['der', 'invalid cert'], proc.stderr
+    finally:
+        os.remove(binary)

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from fwsupport import BOARDS, ROOT, board_facts, make, path_without
+from fwsupport import BOARDS, ROOT, board_facts, fake_tool, make, path_without
 
 REQUIRED_BOARDS = ['UNIX', 'RPI_PICO', 'RPI_PICO_W', 'RPI_PICO2_W',
                    'ESP32_GENERIC', 'ESP32_GENERIC_S3', 'ESP32_GENERIC_C3']
@@ -34,8 +34,12 @@ def test_help_lists_the_firmware_targets():
     code, out, _ = make('help')
     assert code == 0
     for target in ('firmware', 'flash', 'deploy', 'repl', 'size', 'boards',
-                   'clean-firmware', 'package-json'):
+                   'clean-firmware', 'package-json', 'release', 'certs',
+                   'assets', 'picotool', 'micropython'):
         assert 'make ' + target + ' ' in out, target
+    # one line per target, short enough to read in a terminal
+    for line in out.splitlines():
+        assert len(line) <= 105, line
 
 
 def test_versions_are_pinned():
@@ -51,7 +55,7 @@ def test_unix_firmware_clones_the_pinned_tag_and_its_submodules():
             'https://github.com/micropython/micropython.git '
             + ROOT + '/firmware/micropython-v1.28.0') in out
     assert 'submodule update --init --depth 1 $s' in out
-    assert 'lib/micropython-lib lib/berkeley-db-1.xx' in out
+    assert 'for s in lib/mbedtls lib/berkeley-db-1.xx lib/micropython-lib;' in out
     assert ('-C %s/firmware/micropython-v1.28.0/ports/unix VARIANT=standard '
             'BUILD=%s/firmware/build/UNIX FROZEN_MANIFEST=%s/manifest.py'
             % (ROOT, ROOT, ROOT)) in out
@@ -242,3 +246,287 @@ def test_deploy_without_a_board(tmp_path):
     code, _, err = make('-o', 'mpy', 'BOARD=RPI_PICO', 'deploy',
                         'MPREMOTE=' + str(fake), 'PORT=/dev/no-such-board')
     assert code != 0 and 'no board on PORT=/dev/no-such-board' in err
+
+
+#### the MicroPython tree and its submodules
+
+
+def test_unix_board_lists_every_submodule_the_port_builds_with():
+    # the port's own `make submodules` list (ssl needs mbedtls), asyncio's
+    # micropython-lib; checked against a real tree in test_build_cpython.py
+    assert board_facts('UNIX')['SUBMODULES'].split() == [
+        'lib/mbedtls', 'lib/berkeley-db-1.xx', 'lib/micropython-lib']
+
+
+def fake_tree(tmp_path, present, empty):
+    tree = tmp_path / 'mp'
+    for name in present:
+        (tree / name).mkdir(parents=True)
+        (tree / name / 'README').write_text('checked out\n')
+    for name in empty:  # a submodule git has not checked out: an empty folder
+        (tree / name).mkdir(parents=True)
+    return tree
+
+
+def test_only_the_missing_submodules_are_fetched(tmp_path):
+    tree = fake_tree(tmp_path, ['lib/berkeley-db-1.xx', 'lib/micropython-lib'],
+                     ['lib/mbedtls'])
+    log = tmp_path / 'git.log'
+    fake_tool(tmp_path / 'bin', 'git', 'echo "$@" >> %s\n' % log)
+    code, out, err = make('BOARD=UNIX', 'micropython', 'MICROPY_DIR=' + str(tree),
+                          env={'PATH': path_without(tmp_path)})
+    assert code == 0, err
+    assert log.read_text().splitlines() == [
+        '-C %s submodule update --init --depth 1 lib/mbedtls' % tree]
+    assert '==> submodule lib/mbedtls' in out
+
+
+def test_a_submodule_that_cannot_be_fetched_stops_the_build(tmp_path):
+    tree = fake_tree(tmp_path, ['lib/micropython-lib'],
+                     ['lib/mbedtls', 'lib/berkeley-db-1.xx'])
+    fake_tool(tmp_path / 'bin', 'git', 'exit 1\n')
+    code, out, err = make('BOARD=UNIX', 'firmware', 'MICROPY_DIR=' + str(tree),
+                          env={'PATH': path_without(tmp_path)})
+    assert code != 0
+    assert 'lacks lib/mbedtls (git -C %s submodule update --init lib/mbedtls)' % (
+        tree) in err
+    assert '==> mpy-cross' not in out
+
+
+#### picotool (RP2 boards)
+
+
+def rp2_path(tmp_path, *hidden):
+    """A PATH with a stand-in arm-none-eabi-gcc (and newlib) but no picotool."""
+    libc = tmp_path / 'libc.a'
+    libc.write_text('')
+    fake_tool(tmp_path / 'bin', 'arm-none-eabi-gcc', 'echo %s\n' % libc)
+    return path_without(tmp_path, 'picotool', *hidden)
+
+
+def only_line(err, prefix):
+    lines = [line for line in err.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def no_local_picotool(tmp_path):
+    """Leaves out a picotool that `make picotool` may have built here."""
+    return 'PICOTOOL_PREFIX=' + str(tmp_path / 'no-picotool')
+
+
+def fake_install(prefix, version):
+    """picotool as `cmake --install` lays it out: bin/ and its CMake files."""
+    fake_tool(prefix / 'bin', 'picotool',
+              'echo "picotool v%s (Linux, GNU-12.2.0, Release)"\n' % version)
+    config = prefix / 'lib' / 'cmake' / 'picotool'
+    config.mkdir(parents=True)
+    (config / 'picotoolConfig.cmake').write_text('set(picotool_FOUND 1)\n')
+    (config / 'picotoolConfigVersion.cmake').write_text(
+        'set(PACKAGE_VERSION "%s")\nset(PACKAGE_VERSION_COMPATIBLE TRUE)\n' % version)
+    return config
+
+
+needs_cmake = pytest.mark.skipif(not os.path.exists('/usr/bin/cmake'),
+                                 reason='cmake is not installed')
+
+
+@needs_cmake
+def test_rp2_without_picotool_says_what_to_install(tmp_path):
+    code, out, err = make('BOARD=RPI_PICO', 'firmware', no_local_picotool(tmp_path),
+                          env={'PATH': rp2_path(tmp_path)})
+    assert code == 2
+    line = only_line(err, 'firmware:')
+    assert 'BOARD=RPI_PICO needs picotool >= 2.1.1 (none is installed)' in line
+    assert 'make picotool' in line and 'libusb-1.0-0-dev' in line
+    assert 'picotool_DIR=' in line and 'PICOTOOL_FETCH_FROM_GIT_PATH=' in line
+    assert 'cloning' not in out  # nothing was fetched or built
+
+
+@needs_cmake
+def test_rp2_with_an_old_picotool_says_so(tmp_path):
+    fake_tool(tmp_path / 'bin', 'picotool',
+              'echo "picotool v1.1.2 (Linux, GNU-12.2.0, Release)"\n')
+    path = rp2_path(tmp_path)
+    code, _, err = make('BOARD=RPI_PICO_W', 'firmware', no_local_picotool(tmp_path),
+                        env={'PATH': path})
+    assert code == 2
+    assert 'picotool is 1.1.2' in only_line(err, 'firmware:')
+    # an installed (CMake-findable) old one
+    config = fake_install(tmp_path / 'old', '2.0.0')
+    code, _, err = make('BOARD=RPI_PICO_W', 'fw-check-rp2', no_local_picotool(tmp_path),
+                        env={'PATH': path, 'picotool_DIR': str(config)})
+    assert code == 2
+    assert 'the one in %s is 2.0.0' % config in only_line(err, 'firmware:')
+
+
+@needs_cmake
+def test_rp2_with_a_picotool_the_sdk_cannot_find(tmp_path):
+    # a binary copied onto PATH without its CMake files: the SDK would download
+    fake_tool(tmp_path / 'bin', 'picotool',
+              'echo "picotool v2.2.0 (Linux, GNU-12.2.0, Release)"\n')
+    code, _, err = make('BOARD=RPI_PICO2_W', 'fw-check-rp2', no_local_picotool(tmp_path),
+                        env={'PATH': rp2_path(tmp_path)})
+    assert code == 2
+    assert 'not installed with its CMake files' in only_line(err, 'firmware:')
+
+
+@needs_cmake
+def test_rp2_with_an_installed_picotool_goes_on(tmp_path):
+    without = rp2_path(tmp_path)
+    fake_install(tmp_path / 'prefix', '2.2.0')
+    path = str(tmp_path / 'prefix' / 'bin') + os.pathsep + without
+    code, _, err = make('BOARD=RPI_PICO', 'fw-check-rp2', no_local_picotool(tmp_path),
+                        env={'PATH': path})
+    assert code == 0, err
+    # or one the SDK builds from a folder the user names
+    code, _, err = make('BOARD=RPI_PICO', 'fw-check-rp2', no_local_picotool(tmp_path),
+                        env={'PATH': without,
+                             'PICOTOOL_FETCH_FROM_GIT_PATH': str(tmp_path / 'pt')})
+    assert code == 0, err
+
+
+@needs_cmake
+def test_the_picotool_make_picotool_built_is_used(tmp_path):
+    prefix = tmp_path / 'firmware-picotool'
+    fake_install(prefix, '2.2.0')
+    local = 'PICOTOOL_PREFIX=' + str(prefix)
+    code, _, err = make('BOARD=RPI_PICO', 'fw-check-rp2', local,
+                        env={'PATH': rp2_path(tmp_path)})
+    assert code == 0, err
+    out = dry('BOARD=RPI_PICO', 'flash', 'IMAGE=fw.uf2', local)
+    assert '%s/bin/picotool load -v -x -f fw.uf2' % prefix in out
+
+
+def test_picotool_target_builds_against_the_trees_pico_sdk():
+    out = dry('picotool', 'MICROPY_DIR=' + MP)
+    assert 'git clone --depth 1 --branch 2.2.0 ' \
+        'https://github.com/raspberrypi/picotool.git firmware/picotool-2.2.0' in out
+    assert '-DPICO_SDK_PATH=%s/lib/pico-sdk ' \
+        '-DCMAKE_INSTALL_PREFIX=%s/firmware/picotool' % (MP, ROOT) in out
+    assert 'cmake --install firmware/build/picotool' in out
+    assert 'for s in lib/pico-sdk;' in out  # only the SDK, not a board's list
+
+
+#### deploy, repl and flash without a board
+
+
+def fake_mpremote(tmp_path, frozen_modules):
+    """An mpremote whose board has these frozen modules (help('modules'))."""
+    log = tmp_path / 'mpremote.log'
+    listing = '   '.join(frozen_modules)
+    return fake_tool(tmp_path / 'fakebin', 'mpremote', """echo "$@" >> %s
+case "$*" in
+  *"help('modules')"*) printf '__main__          %s\\r\\nPlus any modules on the filesystem\\r\\n';;
+  *__file__*) echo microdot/__init__.py;;
+esac
+""" % (log, listing)), log
+
+
+def deploy(tmp_path, frozen_modules):
+    mpremote, log = fake_mpremote(tmp_path, frozen_modules)
+    board = tmp_path / 'ttyACM0'
+    board.write_text('')
+    app = tmp_path / 'app'
+    app.mkdir(exist_ok=True)
+    (app / 'main.py').write_text('import microdot\n')
+    code, out, err = make('-o', 'mpy', 'BOARD=RPI_PICO_W', 'deploy',
+                          'MPREMOTE=' + str(mpremote), 'PORT=' + str(board),
+                          'APP=' + str(app))
+    assert code == 0, err
+    return out, err, log.read_text()
+
+
+def test_deploy_warns_when_the_firmware_has_a_frozen_main(tmp_path):
+    out, err, calls = deploy(tmp_path, ['main', 'microdot/__init__', 'asyncio/core'])
+    assert "the board's firmware has a main.py frozen in: it runs at boot, not a " \
+        'main.py on the filesystem' in only_line(err, 'deploy: warning:')
+    assert 'microdot is frozen in this firmware' in out
+    assert 'cp -r main.py : + reset' in calls  # the app is still copied
+
+
+def test_deploy_does_not_warn_without_a_frozen_main(tmp_path):
+    _, err, calls = deploy(tmp_path, ['mainly', 'app/main', 'asyncio/core'])
+    assert 'warning' not in err
+    assert 'cp -r main.py : + reset' in calls
+
+
+def test_repl_without_a_board_says_how_to_pass_port(tmp_path):
+    mpremote, log = fake_mpremote(tmp_path, [])
+    code, _, err = make('BOARD=ESP32_GENERIC_S3', 'repl', 'MPREMOTE=' + str(mpremote),
+                        'PORT=/dev/no-such-board')
+    assert code == 2
+    line = only_line(err, 'repl:')
+    assert line.startswith('repl: no board on PORT=/dev/no-such-board (serial ports here:')
+    assert 'pass PORT=' in line
+    assert not log.exists()  # mpremote was not run
+
+
+def test_unix_flash_refuses_before_building(tmp_path):
+    assert 'ports/unix' not in dry('BOARD=UNIX', 'flash')
+    # no MicroPython tree, no compiler: it must not get as far as needing them
+    code, out, err = make('BOARD=UNIX', 'flash', 'MICROPY_DIR=/nonexistent/mp',
+                          env={'PATH': path_without(tmp_path, 'cc', 'gcc')})
+    assert code == 2
+    assert 'flash: BOARD=UNIX is not flashed' in err
+    assert 'firmware:' not in err and out == ''
+    assert 'build/mpy' not in dry('BOARD=UNIX', 'deploy')  # nor does deploy build
+
+
+#### release
+
+
+def test_release_skips_boards_whose_toolchain_is_missing(tmp_path):
+    path = path_without(tmp_path, 'cc', 'gcc', 'arm-none-eabi-gcc', 'idf.py')
+    release = tmp_path / 'release'
+    code, out, err = make('release', 'RELEASE_DIR=' + str(release),
+                          env={'PATH': path})
+    assert code == 2
+    skipped = [line for line in out.splitlines()
+               if line.startswith('release: skipping ')]
+    assert [line.split()[2].rstrip(':') for line in skipped] == BOARDS
+    assert 'release: skipping UNIX: no C compiler: apt-get install build-essential' \
+        in skipped
+    assert 'release: skipping ESP32_GENERIC: idf.py not found: BOARD=ESP32_GENERIC ' \
+        'needs ESP-IDF v5.5.1' in skipped
+    assert any('RPI_PICO: arm-none-eabi-gcc not found' in line for line in skipped)
+    assert 'release: no board could be built' in err
+    assert os.listdir(str(release)) == []
+    # a folder of other files is not emptied
+    (release / 'mine.txt').write_text('keep')
+    code, _, err = make('release', 'RELEASE_DIR=' + str(release), env={'PATH': path})
+    assert code == 2 and 'holds other files' in err
+    assert os.listdir(str(release)) == ['mine.txt']
+
+
+def test_release_command_line():
+    out = dry('release', 'RELEASE_DIR=/tmp/rel')
+    assert 'for b in %s; do' % ' '.join(BOARDS) in out
+    assert 'BOARD=$b fw-check' in out and 'BOARD=$b firmware' in out
+    assert 'cd /tmp/rel && sha256sum -- * > SHA256SUMS' in out
+
+
+#### certs and assets
+
+
+def test_certs_without_openssl(tmp_path):
+    code, _, err = make('certs', 'CERTS_DIR=' + str(tmp_path / 'c'),
+                        env={'PATH': path_without(tmp_path, 'openssl')})
+    assert code == 2
+    assert only_line(err, 'certs:') == 'certs: openssl not found: apt-get install openssl'
+    assert not (tmp_path / 'c').exists()
+
+
+def test_certs_go_into_the_app_folder_or_certs():
+    assert '--dir certs --host 127.0.0.1 --days 3650' in dry('certs')
+    assert '--dir myapp --host pico.local,10.0.0.2 ' in dry(
+        'certs', 'APP=myapp', 'HOST=pico.local,10.0.0.2')
+
+
+def test_assets_needs_a_source_and_an_app(tmp_path):
+    code, _, err = make('assets', 'APP=' + str(tmp_path))
+    assert code == 2 and 'assets: SRC= is not a folder' in err
+    code, _, err = make('assets', 'SRC=' + str(tmp_path))
+    assert code == 2 and 'assets: pass APP=folder' in err
+    out = dry('assets', 'SRC=dist', 'APP=myapp', 'FREEZE=1')
+    assert 'tools/assets.py dist myapp --folder static --frozen' in out

@@ -113,7 +113,10 @@ def test_package_json_is_generated_from_the_device_files():
     assert text == gen_package_json.render(), \
         'package.json is stale: run `make package-json`'
     data = json.loads(text)
-    assert [dest for dest, _ in data['urls']] == gen_package_json.device_files()
+    dependencies = [path for _, _, _, files in gen_package_json.DEPENDENCIES
+                    for path in files]
+    assert [dest for dest, _ in data['urls']] == \
+        gen_package_json.device_files() + dependencies
     assert data['version'] == gen_package_json.version()
 
 
@@ -121,9 +124,13 @@ def test_package_json_urls_point_at_files_that_exist():
     with open(os.path.join(ROOT, 'package.json')) as f:
         data = json.load(f)
     for dest, url in data['urls']:
-        # relative to package.json, as mip resolves them
-        assert not url.startswith(('http:', 'https:', 'github:', '/')), url
-        assert os.path.isfile(os.path.join(ROOT, url)), url
+        if dest.startswith('microdot/'):
+            # relative to package.json, as mip resolves them
+            assert not url.startswith(('http:', 'https:', 'github:', '/')), url
+            assert os.path.isfile(os.path.join(ROOT, url)), url
+        else:
+            # a dependency's file, at a fixed commit whatever the package's @ref
+            assert url.startswith('https://raw.githubusercontent.com/'), url
         assert url.endswith('/' + dest), (dest, url)
 
 
