@@ -351,6 +351,9 @@ class Microdot:
             return res
         if req.method == 'HEAD':
             res.is_head = True
+        if res.gzip_variant is not None:
+            from microdot.files import use_gzip_variant
+            use_gzip_variant(req, res)
         if res.status_code == 200 and 'If-None-Match' in req.headers:
             self._check_not_modified(req, res)
         res.complete()
@@ -448,6 +451,6 @@ class Microdot:
 # A board's firmware freezes microdot_preset, which applies the board's
 # server settings (microdot/presets.py); stock firmware has none.
 try:
-    import microdot_preset  # noqa: F401
+    import microdot_preset  # noqa: F401  # pyright: ignore[reportMissingImports]
 except ImportError:
     pass

@@ -8,15 +8,16 @@ from microdot.structures import HTTPException
 # A cls (Response) streaming filename + file_extension, typed from
 # filename's extension, with Content-Length and an ETag for conditional GET.
 # send_file('app.js', compressed=True, file_extension='.gz') sends app.js.gz
-# as JavaScript with Content-Encoding: gzip.
+# as JavaScript with Content-Encoding: gzip. Without those, a name.gz beside
+# the file is sent instead to clients that accept gzip (dispatch decides).
 def file_response(cls, filename, status_code=200, content_type=None,
                   stream=None, max_age=None, compressed=False,
                   file_extension='', root=None):
     if stream is None:
         path = _safe_path(filename, root) + file_extension
+        stat = _regular_file(path)
         try:
-            stat = os.stat(path)
-            if stat[0] & 0o170000 != 0o100000:  # not a regular file
+            if stat is None:
                 raise OSError(2)
             stream = open(path, 'rb')
         except OSError:
@@ -41,9 +42,54 @@ def file_response(cls, filename, status_code=200, content_type=None,
     if compressed:
         headers['Content-Encoding'] = compressed \
             if isinstance(compressed, str) else 'gzip'
-    return cls(body=stream, status_code=status_code, headers=headers)
+    res = cls(body=stream, status_code=status_code, headers=headers)
+    if stat is not None and not compressed and not file_extension:
+        gz_stat = _regular_file(path + '.gz')
+        if gz_stat is not None:  # a pre-compressed copy: sent to clients
+            res.headers['Vary'] = 'Accept-Encoding'  # that take gzip
+            res.gzip_variant = (path + '.gz', gz_stat)
+    return res
 
 
+# The stat of path when it is a regular file, else None.
+def _regular_file(path):
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat if stat[0] & 0o170000 == 0o100000 else None
+
+
+# Turns a file response into its pre-compressed variant (name.gz) when the
+# request accepts gzip.
+def use_gzip_variant(req, res):
+    path, stat = res.gzip_variant
+    if res.status_code != 200 or not _accepts_gzip(
+            req.headers.get('Accept-Encoding')):
+        return
+    try:
+        f = open(path, 'rb')
+    except OSError:
+        return
+    res.body.close()
+    res.body = f
+    headers = res.headers
+    headers['Content-Encoding'] = 'gzip'
+    headers['Content-Length'] = str(stat[6])
+    headers['ETag'] = '"%x-%x-gz"' % (int(stat[8]), stat[6])
+
+
+# Whether an Accept-Encoding value takes gzip (a q of 0 refuses it).
+def _accepts_gzip(value):
+    for part in (value or '').lower().split(','):
+        coding, _, params = part.partition(';')
+        if coding.strip() in ('gzip', 'x-gzip', '*'):
+            i = params.find('q=')
+            try:
+                return i < 0 or float(params[i + 2:].strip()) > 0
+            except ValueError:
+                return False
+    return False
 # filename checked for NUL and, with a root, kept inside that directory.
 def _safe_path(filename, root):
     if '\0' in filename:

@@ -218,6 +218,7 @@ class Response:
     }
     already_handled = None  # set below: a Response that sends nothing
     is_head = False
+    gzip_variant = None  # send_file(): (path, stat) of a name.gz beside it
     _full_content_type = ('', '')
 
     def __init__(self, body=b'', status_code=200, headers=None, reason=None):

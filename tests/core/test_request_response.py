@@ -210,6 +210,36 @@ class TestSendFile(unittest.TestCase):
         self.assertEqual(run(self.client.get('/gz/app.js.gz')).status_code,
                          404)
 
+    def test_gzip_sibling_for_clients_that_take_it(self):
+        plain = run(self.client.get('/static/app.js'))
+        self.assertEqual(plain.status_code, 404)  # only app.js.gz exists
+        with open(self.root + '/page.html.gz', 'wb') as f:
+            f.write(b'\x1f\x8b gz page')
+        try:
+            plain = run(self.client.get('/static/page.html'))
+            self.assertEqual(plain.body, b'<p>hello</p>')
+            self.assertEqual(plain.headers['Vary'], 'Accept-Encoding')
+            self.assertNotIn('Content-Encoding', plain.headers)
+            for accept in ('gzip', 'br, gzip;q=0.5', 'GZIP, deflate', '*'):
+                gz = run(self.client.get('/static/page.html',
+                                         headers={'Accept-Encoding': accept}))
+                self.assertEqual(gz.body, b'\x1f\x8b gz page', accept)
+                self.assertEqual(gz.headers['Content-Encoding'], 'gzip')
+                self.assertEqual(gz.headers['Content-Type'], 'text/html')
+                self.assertEqual(gz.headers['Content-Length'], '10')
+                self.assertEqual(gz.headers['Vary'], 'Accept-Encoding')
+                self.assertEqual(gz.headers['Cache-Control'], 'max-age=60')
+            self.assertNotEqual(gz.headers['ETag'], plain.headers['ETag'])
+            res = run(self.client.get('/static/page.html', headers={
+                'Accept-Encoding': 'gzip', 'If-None-Match': gz.headers['ETag']}))
+            self.assertEqual((res.status_code, res.body), (304, b''))
+            for refused in ('gzip;q=0', 'deflate', 'identity'):
+                res = run(self.client.get('/static/page.html', headers={
+                    'Accept-Encoding': refused}))
+                self.assertEqual(res.body, b'<p>hello</p>', refused)
+        finally:
+            os.remove(self.root + '/page.html.gz')
+
     def test_missing_file_is_404(self):
         self.assertEqual(run(self.client.get('/static/nope.txt')).status_code,
                          404)
