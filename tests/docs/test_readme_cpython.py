@@ -99,6 +99,10 @@ PUBLIC = {
     'microdot.test_client': 'TestClient TestResponse',
     'microdot.utemplate': 'Template',
     'microdot.jinja': 'Template',
+    'microdot.ota': 'OTA rollback recover',
+    'microdot.wifi': 'start add_portal start_portal stop_portal connect scan load save',
+    'microdot.captive_dns': 'start reply a_record',
+    'microdot.presets': 'apply preset BOARDS NAMES',
 }
 
 

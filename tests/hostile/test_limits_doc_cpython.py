@@ -14,7 +14,8 @@ REQUIRED = {
     'Request': 'max_content_length max_body_length max_readline '
                'max_header_count max_header_bytes',
     'Microdot': 'max_connections keepalive_timeout request_head_timeout '
-                'body_timeout write_timeout listen_backlog',
+                'body_timeout write_timeout listen_backlog heap_reserve '
+                'max_tls_connections',
     'WebSocket': 'max_message_length',
     'FileUpload': 'max_memory_size',
     'FormDataIter': 'buffer_size',
