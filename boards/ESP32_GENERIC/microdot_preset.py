@@ -1,5 +1,3 @@
-# Frozen into this board's firmware: `import microdot` applies the board's
-# server preset (microdot/presets.py); an app's own settings still win.
-from microdot.presets import apply
-
-apply('ESP32_GENERIC')
+# Frozen into this board's firmware: `import microdot` applies the server
+# preset of this board (microdot/presets.py); an app's own settings win.
+BOARD = 'ESP32_GENERIC'

@@ -448,9 +448,21 @@ class Microdot:
             self.server.shutdown()
 
 
-# A board's firmware freezes microdot_preset, which applies the board's
-# server settings (microdot/presets.py); stock firmware has none.
+# Applies a board's server settings (microdot/presets.py) to the Microdot,
+# Request and Response classes.
+def apply_preset(board):
+    from microdot.presets import preset
+    for name, value in preset(board).items():
+        for cls in (Microdot, Request, Response):
+            if hasattr(cls, name):
+                setattr(cls, name, value)
+
+
+# A board's firmware freezes microdot_preset, naming the board whose preset
+# import applies; stock firmware has none.
 try:
-    import microdot_preset  # noqa: F401  # pyright: ignore[reportMissingImports]
+    from microdot_preset import BOARD  # pyright: ignore[reportMissingImports]
 except ImportError:
     pass
+else:
+    apply_preset(BOARD)

@@ -1,9 +1,9 @@
 # Server settings sized to each supported board: the TCP sockets its network
 # stack can hold and the heap it has once Wi-Fi is up. A board's firmware
-# applies its preset when microdot is imported (the frozen microdot_preset
-# module calls apply()); on stock firmware, call apply('RPI_PICO_W') before
-# app.run(). Settings the app assigns afterwards win.
-from microdot import Microdot, Request, Response
+# freezes a microdot_preset module naming its board, and `import microdot`
+# applies that preset; on stock firmware, microdot.apply_preset('RPI_PICO_W')
+# does the same. Settings the app assigns afterwards win. Data only: this
+# module imports nothing.
 
 # The settings, in the order of each board's tuple below.
 NAMES = ('max_connections', 'max_tls_connections', 'keepalive_timeout',
@@ -33,11 +33,3 @@ def preset(board):
         if row[0] == board:
             return dict(zip(NAMES, row[1:]))
     raise ValueError('no preset for ' + board)
-
-
-# Applies a board's preset to the Microdot, Request and Response classes.
-def apply(board):
-    for name, value in preset(board).items():
-        for cls in (Microdot, Request, Response):
-            if hasattr(cls, name):
-                setattr(cls, name, value)

@@ -82,7 +82,7 @@ def test_documented_settings_match_the_code():
 
 # The contract's import table: every name is importable and documented.
 PUBLIC = {
-    'microdot': 'Microdot Request Response abort redirect send_file URLPattern '
+    'microdot': 'Microdot Request Response abort redirect send_file URLPattern apply_preset '
                 'AsyncBytesIO HTTPException MultiDict NoCaseDict urlencode '
                 'urldecode iscoroutine __version__',
     'microdot.microdot': 'Microdot Request Response abort redirect send_file '
@@ -102,7 +102,7 @@ PUBLIC = {
     'microdot.ota': 'OTA rollback recover',
     'microdot.wifi': 'start add_portal start_portal stop_portal connect scan load save',
     'microdot.captive_dns': 'start reply a_record',
-    'microdot.presets': 'apply preset BOARDS NAMES',
+    'microdot.presets': 'preset BOARDS NAMES',
 }
 
 

@@ -1,7 +1,7 @@
 # Board presets: the server settings sized to each board.
 import unittest
 
-from microdot import Microdot, Request, Response
+from microdot import Microdot, Request, Response, apply_preset
 from microdot import presets
 
 SAVED = [(cls, name, getattr(cls, name)) for cls in (Microdot, Request, Response)
@@ -14,7 +14,7 @@ class TestPresets(unittest.TestCase):
             setattr(cls, name, value)
 
     def test_apply_sets_the_boards_settings(self):
-        presets.apply('RPI_PICO_W')
+        apply_preset('RPI_PICO_W')
         self.assertEqual(Microdot.max_connections, 4)
         self.assertEqual(Microdot.max_tls_connections, 1)
         self.assertEqual(Microdot.keepalive_timeout, 5)
@@ -37,4 +37,4 @@ class TestPresets(unittest.TestCase):
 
     def test_unknown_board(self):
         with self.assertRaises(ValueError):
-            presets.apply('NO_SUCH_BOARD')
+            apply_preset('NO_SUCH_BOARD')
