@@ -354,11 +354,21 @@ class Microdot:
         if res.gzip_variant is not None:
             from microdot.files import use_gzip_variant
             use_gzip_variant(req, res)
-        if res.status_code == 200 and 'If-None-Match' in req.headers:
-            self._check_not_modified(req, res)
+        if res.status_code == 200 and req.method in ('GET', 'HEAD') and \
+                'If-None-Match' in req.headers:
+            # conditional GET: a matching If-None-Match turns 200 into 304
+            etag = res.headers.get('ETag')
+            match = req.headers['If-None-Match']
+            if etag is not None and (match.strip() == '*' or etag in [
+                    m.strip() for m in match.split(',')]):
+                if hasattr(res.body, 'close'):
+                    res.body.close()
+                res.status_code = 304  # Content-Length stays: the 200's
+                res.body = b''
         res.complete()
         return res
 
+    # The automatic OPTIONS answer (async: it runs on the loop).
     async def _options(self, req):
         return Response(headers=self.options_handler(req))
 
@@ -396,23 +406,6 @@ class Microdot:
                 print_exception(exc2)  # refused input: a bug
                 exc2 = _error(500)
             return Response(exc2.reason, exc2.status_code)
-
-    # Conditional GET: a matching If-None-Match turns 200 into 304.
-    def _check_not_modified(self, req, res):
-        if req.method not in ('GET', 'HEAD'):
-            return
-        etag = res.headers.get('ETag')
-        if etag is None:
-            return
-        match = req.headers['If-None-Match']
-        if match.strip() != '*' and etag not in \
-                [m.strip() for m in match.split(',')]:
-            return
-        body = res.body
-        if hasattr(body, 'close'):
-            body.close()
-        res.status_code = 304  # Content-Length stays: the 200's length
-        res.body = b''
 
     #### serving
 
