@@ -141,18 +141,6 @@ def make_response(ret):
     return Response(ret)
 
 
-# Default bodies of the errors dispatch answers itself, one string: far less
-# RAM than a dict.
-_ERRORS = '|404 Not found|405 Method not allowed|413 Payload too large|' \
-    '500 Internal server error|'
-
-
-def _error(status_code):
-    i = _ERRORS.find('|%d ' % status_code)
-    return HTTPException(status_code,
-                         _ERRORS[i + 5:_ERRORS.find('|', i + 1)])
-
-
 # req.path with its percent escapes decoded (400 when they aren't UTF-8).
 def _decoded_path(req):
     path = req.path
@@ -295,16 +283,16 @@ class Microdot:
             if error is not None or req is None:
                 raise error or HTTPException(400, 'Bad request')
             if req.content_length > req.max_content_length:
-                raise _error(413)
+                raise HTTPException(413, 'Payload too large')
             entry = self.find_route(req)
             if entry == 405 and req.method == 'OPTIONS':
                 entry = (None, None, self._options, '', None, ())
                 req.url_args = {}
             elif entry == 405:  # the first matching route's apps answer
                 local_apps = self._matching(req)[0][5]
-                raise _error(405)
+                raise HTTPException(405, 'Method not allowed')
             elif entry == 404:
-                raise _error(404)
+                raise HTTPException(404, 'Not found')
             handler = entry[2]
             req.route = handler
             req.url_prefix = entry[3]
@@ -393,7 +381,7 @@ class Microdot:
                 from microdot.protocol import RequestError
                 if not isinstance(exc, RequestError):  # refused input: 4xx
                     print_exception(exc)
-                    exc = _error(500)
+                    exc = HTTPException(500, 'Internal server error')
             for app in reversed(apps):
                 handler = app.error_handlers.get(exc.status_code)
                 if handler is not None:
@@ -404,7 +392,7 @@ class Microdot:
                 raise exc2
             if not hasattr(exc2, 'status_code'):  # neither an abort() nor
                 print_exception(exc2)  # refused input: a bug
-                exc2 = _error(500)
+                exc2 = HTTPException(500, 'Internal server error')
             return Response(exc2.reason, exc2.status_code)
 
     #### serving

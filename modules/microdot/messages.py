@@ -23,8 +23,7 @@ class Request:
     max_header_count = 32  # more header lines get 431
     max_header_bytes = 4 * 1024  # all header lines together, else 431
 
-    class G:
-        pass
+    G = None  # the class of request.g, made when a request first uses it
 
     # Per-request state starts at these class-level defaults, so a request
     # only stores what differs: fewer allocations per request on a board.
@@ -103,6 +102,10 @@ class Request:
             from microdot.streams import AsyncBytesIO
             value = AsyncBytesIO(self.body)
         elif name == 'g':
+            if Request.G is None:
+                class G:
+                    pass
+                Request.G = G
             value = Request.G()
         else:
             raise AttributeError(name)
