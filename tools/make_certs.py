@@ -7,6 +7,7 @@ writes into the folder:
     key.der   the private key (EC P-256, PKCS#8, DER)
     cert.der  the certificate (X.509, DER), CN = the first host, every host in subjectAltName
     cert.pem  the same certificate as PEM, for clients to trust (curl --cacert cert.pem)
+    key.pem   the private key as PEM, for the same app on CPython (its ssl takes PEM only)
 
 DER because MicroPython's mbedTLS builds for rp2 and most other ports leave PEM parsing
 out (MBEDTLS_PEM_PARSE_C): `SSLContext.load_cert_chain('cert.der', 'key.der')` works on
@@ -21,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-FILES = ('key.der', 'cert.der', 'cert.pem')
+FILES = ('key.der', 'cert.der', 'cert.pem', 'key.pem')
 
 
 def alt_names(hosts):
@@ -61,6 +62,7 @@ def make(folder, hosts, days):
         for name in FILES:
             shutil.copyfile(os.path.join(tmp, name), os.path.join(folder, name))
     os.chmod(os.path.join(folder, 'key.der'), 0o600)
+    os.chmod(os.path.join(folder, 'key.pem'), 0o600)
 
 
 def main(argv=None):
@@ -82,7 +84,7 @@ def main(argv=None):
               % (', '.join(existing), args.dir))
         return 0
     make(args.dir, hosts, args.days)
-    print('certs: %s/key.der, cert.der and cert.pem for %s, valid %d days'
+    print('certs: %s/key.der, cert.der, cert.pem and key.pem for %s, valid %d days'
           % (args.dir.rstrip('/'), ', '.join(hosts), args.days))
     return 0
 

@@ -6,7 +6,9 @@ Every wait is bounded: the start, each request and the stop.
 import os
 import shutil
 import socket
+import ssl
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -44,13 +46,23 @@ class ExampleServer:
                                          interpreter + '.log')
 
     @property
+    def tls(self):
+        return self.script.parent.name == 'https'
+
+    @property
     def url(self):
-        return 'http://127.0.0.1:{}'.format(self.port)
+        return '{}://127.0.0.1:{}'.format('https' if self.tls else 'http',
+                                          self.port)
 
     def start(self, timeout=20):
         shutil.copytree(self.script.parent, self.workdir,
                         ignore=shutil.ignore_patterns('__pycache__',
                                                       'uploads'))
+        if self.tls:  # what its run line's `make certs` makes
+            subprocess.run([sys.executable, str(REPO / 'tools' / 'make_certs.py'),
+                            '--dir', str(self.workdir), '--host',
+                            'localhost,127.0.0.1'], check=True,
+                           capture_output=True)
         env = dict(os.environ)
         if self.interpreter == 'cpython':
             env['PYTHONPATH'] = str(MODULES)
@@ -87,7 +99,12 @@ class ExampleServer:
         """(status, headers, body) of one request; no redirects followed."""
         req = urllib.request.Request(self.url + path, data=body,
                                      method=method, headers=headers or {})
-        opener = urllib.request.build_opener(_NoRedirect)
+        handlers = [_NoRedirect]
+        if self.tls:
+            context = ssl.create_default_context(
+                cafile=str(self.workdir / 'cert.pem'))
+            handlers.append(urllib.request.HTTPSHandler(context=context))
+        opener = urllib.request.build_opener(*handlers)
         try:
             with opener.open(req, timeout=timeout) as res:
                 return res.status, res.headers, res.read()

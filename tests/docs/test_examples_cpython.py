@@ -23,6 +23,7 @@ MAIN_ROUTES = [
     ('login/login.py', BOTH, '/login', '<h1>Login</h1>'),
     ('ota/main.py', BOTH, '/', '<title>OTA update</title>'),
     ('wifi_setup/main.py', BOTH, '/', 'Not on a network yet'),
+    ('https/main.py', BOTH, '/', 'Hello over https'),
 ]
 CASES = [(interp, script, route, text)
          for script, interps, route, text in MAIN_ROUTES
@@ -60,6 +61,8 @@ def test_example_starts_with_its_run_command(script):
     commands = COMMAND.findall(line)
     if script.name == 'hello.py' and script.parent == EXAMPLES:
         assert line.startswith('make run')
+    elif script.parent.name == 'https':
+        assert line.startswith('make certs APP=examples/https ')
     elif 'asgi_wsgi' in script.parts:
         assert 'pip install ./cpython_adapters' in line
         assert 'cd examples/asgi_wsgi/{} && '.format(script.parent.name) \

@@ -72,8 +72,9 @@ def test_certs_are_der_files_with_the_hosts(tmp_path):
     code, out, err = make('certs', 'APP=' + str(folder),
                           'HOST=pico.local,192.168.4.1')
     assert code == 0, err
-    assert sorted(os.listdir(str(folder))) == ['cert.der', 'cert.pem', 'key.der']
-    assert (folder / 'key.der').stat().st_mode & 0o077 == 0  # the owner's only
+    assert sorted(os.listdir(str(folder))) == ['cert.der', 'cert.pem', 'key.der', 'key.pem']
+    for key in ('key.der', 'key.pem'):  # the owner's only
+        assert (folder / key).stat().st_mode & 0o077 == 0
     assert (folder / 'cert.der').read_bytes()[:1] == b'\x30'  # DER: an ASN.1 SEQUENCE
     text = subprocess.run(['openssl', 'x509', '-in', str(folder / 'cert.der'),
                            '-inform', 'DER', '-noout', '-text'],
