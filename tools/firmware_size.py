@@ -365,14 +365,21 @@ def frozen_figures(results, who, binary):
     measure_into(results, 'alloc_request', who, alloc_per_request, binary)
 
 
-def mpy_figures(results, who, base, tree):
-    """The `.mpy` rows, on the build without the package."""
+def mpy_figures(results, who, base, tree, source):
+    """The `.mpy` rows, on the build without the package; the `.py` import
+    (from the folder `source`) as a note."""
     if not os.path.exists(base):
         for key in ('import_mpy', 'pageload_mpy'):
             not_measured(results, key, who, 'base build missing')
         return
-    progress(who, '.mpy import and page loads, on the base build')
+    progress(who, '.mpy and .py imports, .mpy page loads, on the base build')
     measure_into(results, 'import_mpy', who, lambda: import_heap(base, tree)[0])
+    try:
+        results['notes'].append('%s, heap kept by `import microdot` from `.py` source (on the '
+                                'base build): %s' % (who, cell(import_heap(base, source)[0],
+                                                               'kb')))
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        results['notes'].append('%s, `.py` import: n/a (%s)' % (who, exc))
     page_heap(results, 'pageload_mpy', who, base, tree)
 
 
@@ -390,12 +397,13 @@ def measure_unix(args, results, workdir):
         if os.path.isdir(os.path.join(md27_src, 'microdot')):
             trees[MD27] = md27_tree(args.mpy_cross, md27_src,
                                     os.path.join(workdir, 'md27-mpy'))
+    sources = {OURS: os.path.join(ROOT, 'modules'), MD27: md27_src}
     for who in WHO:
         measure_into(results, 'flash_all', who, flash_cost, binaries[who], base)
         measure_into(results, 'flash_core', who, flash_cost, cores[who], base)
         frozen_figures(results, who, binaries[who])
         if who in trees:
-            mpy_figures(results, who, base, trees[who])
+            mpy_figures(results, who, base, trees[who], sources[who])
         else:
             for key in ('import_mpy', 'pageload_mpy'):
                 not_measured(results, key, who, 'no mpy-cross' if not args.mpy_cross
