@@ -272,14 +272,71 @@ else
 	$(MPREMOTE) connect $(PORT) repl
 endif
 
-size: firmware ## flash and heap that the frozen core costs
+# `make size`: the comparison builds (UNIX), in one folder per port where only the frozen package
+# changes from one build to the next
+SIZE_DIR = $(abspath firmware/build/size)
+PYSERIAL_VERSION = 3.5
+QEMU_BOARD_DIR = $(abspath tools/size/MPS2_AN385_ASYNCIO)
+QEMU_MANIFEST = $(abspath tools/size/qemu_manifest.py)
+SIZE_UNIX_ARGS = -C $(MP_DIR)/ports/unix VARIANT=standard BUILD=$(SIZE_DIR)/unix
+SIZE_QEMU_ARGS = -C $(MP_DIR)/ports/qemu BOARD_DIR=$(QEMU_BOARD_DIR) BUILD=$(SIZE_DIR)/qemu
+# the core modules, for the core-only flash figure
+SIZE_OURS_CORE = __init__.py structures.py messages.py protocol.py streams.py server.py microdot.py cookies.py files.py
+SIZE_MD27_CORE = __init__.py microdot.py helpers.py
+# $(call size_build,PORT ARGS,BUILD DIR,BASE MANIFEST,FOLDER HOLDING microdot/,FILES or all):
+# the frozen modules are made afresh, as makemanifest.py only looks at timestamps
+size_build = rm -rf $(2)/frozen_content.c $(2)/frozen_mpy/microdot && \
+  SIZE_BASE_MANIFEST=$(3) SIZE_PACKAGE_BASE=$(4) SIZE_FILES="$(5)" \
+  $(PORT_MAKE) $(1) FROZEN_MANIFEST=$(abspath tools/size/manifest.py)
+
+size: firmware ## flash and heap of the frozen package next to Microdot 2.7's (UNIX: also 32-bit, under qemu)
 	@echo "==> the same port without microdot, for comparison"
 	@mkdir -p $(FW_BUILD)-base
 	@if [ "$$(cat $(FW_BUILD)-base/.microdot-config 2>/dev/null)" != "$(FW_CONFIG)" ]; then \
 	  rm -rf $(FW_BUILD)-base; mkdir -p $(FW_BUILD)-base; echo "$(FW_CONFIG)" > $(FW_BUILD)-base/.microdot-config; fi
 	$(PORT_MAKE) -C $(MP_DIR)/ports/$(MP_PORT) $(PORT_ARGS_$(MP_PORT)) BUILD=$(FW_BUILD)-base FROZEN_MANIFEST=$(MP_DIR)/$(BASE_MANIFEST)
+ifeq ($(MP_PORT),unix)
+	@mkdir -p $(SIZE_DIR)
+	@if [ "$$(cat $(SIZE_DIR)/.microdot-config 2>/dev/null)" != "$(FW_CONFIG)" ]; then \
+	  rm -rf $(SIZE_DIR)/unix $(SIZE_DIR)/qemu; echo "$(FW_CONFIG)" > $(SIZE_DIR)/.microdot-config; fi
+	@echo "==> Microdot 2.7 from PyPI, frozen the same way; then the core modules only"
+	$(PYTHON) tools/firmware_size.py --fetch-md27 $(SIZE_DIR)
+	$(call size_build,$(SIZE_UNIX_ARGS),$(SIZE_DIR)/unix,$(MP_DIR)/$(BASE_MANIFEST),$(SIZE_DIR)/md27,)
+	cp $(SIZE_DIR)/unix/micropython $(SIZE_DIR)/micropython-md27
+	$(call size_build,$(SIZE_UNIX_ARGS),$(SIZE_DIR)/unix,$(MP_DIR)/$(BASE_MANIFEST),$(SIZE_DIR)/md27,$(SIZE_MD27_CORE))
+	cp $(SIZE_DIR)/unix/micropython $(SIZE_DIR)/micropython-md27-core
+	$(call size_build,$(SIZE_UNIX_ARGS),$(SIZE_DIR)/unix,$(MP_DIR)/$(BASE_MANIFEST),$(abspath modules),$(SIZE_OURS_CORE))
+	cp $(SIZE_DIR)/unix/micropython $(SIZE_DIR)/micropython-ours-core
+	@echo "==> 32-bit: MicroPython's qemu port, MPS2_AN385 (Cortex-M3) with asyncio on"
+	@rm -f $(SIZE_DIR)/qemu-*.elf $(SIZE_DIR)/qemu-skipped.txt
+	@command -v qemu-system-arm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> qemu-system-arm not found: apt-get install qemu-system-arm"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-arm >/dev/null || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-arm >/dev/null; }; \
+	  else echo "size: qemu-system-arm not found: apt-get install qemu-system-arm (as root) for the 32-bit figures"; fi; }
+	@command -v qemu-system-arm >/dev/null || \
+	  echo "qemu-system-arm not installed (apt-get install qemu-system-arm)" > $(SIZE_DIR)/qemu-skipped.txt
+	@command -v arm-none-eabi-gcc >/dev/null || \
+	  echo "arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)" > $(SIZE_DIR)/qemu-skipped.txt
+	@$(PYTHON) -c 'import serial' 2>/dev/null || PYTHONPATH=$(SIZE_DIR)/pylib $(PYTHON) -c 'import serial' 2>/dev/null || \
+	  { echo "==> pyserial $(PYSERIAL_VERSION) for tools/pyboard.py, into $(SIZE_DIR)/pylib" && \
+	    $(PYTHON) -m pip install -q --target $(SIZE_DIR)/pylib pyserial==$(PYSERIAL_VERSION); } || \
+	  echo "pyserial not installed (pip install pyserial==$(PYSERIAL_VERSION))" > $(SIZE_DIR)/qemu-skipped.txt
+	@if [ -f $(SIZE_DIR)/qemu-skipped.txt ]; then echo "size: no 32-bit build: $$(cat $(SIZE_DIR)/qemu-skipped.txt)"; else \
+	  { rm -f $(SIZE_DIR)/qemu/frozen_content.c && \
+	    $(PORT_MAKE) $(SIZE_QEMU_ARGS) FROZEN_MANIFEST=$(QEMU_MANIFEST) && \
+	    cp $(SIZE_DIR)/qemu/firmware.elf $(SIZE_DIR)/qemu-base.elf && \
+	    $(call size_build,$(SIZE_QEMU_ARGS),$(SIZE_DIR)/qemu,$(QEMU_MANIFEST),$(SIZE_DIR)/md27,) && \
+	    cp $(SIZE_DIR)/qemu/firmware.elf $(SIZE_DIR)/qemu-md27.elf && \
+	    rm -rf $(SIZE_DIR)/qemu/frozen_content.c $(SIZE_DIR)/qemu/frozen_mpy/microdot && \
+	    MICRODOT_BASE_MANIFEST=$(QEMU_MANIFEST) MICRODOT_APP= $(PORT_MAKE) $(SIZE_QEMU_ARGS) FROZEN_MANIFEST=$(abspath manifest.py) && \
+	    cp $(SIZE_DIR)/qemu/firmware.elf $(SIZE_DIR)/qemu-ours.elf; } \
+	  || echo "the qemu build failed (its output is above)" > $(SIZE_DIR)/qemu-skipped.txt; fi
+endif
 	$(PYTHON) tools/firmware_size.py --port $(MP_PORT) --build $(FW_BUILD) --base $(FW_BUILD)-base \
-	  $(if $(filter unix,$(MP_PORT)),--micropython $(FW_BUILD)/micropython --mpy-cross $(MP_DIR)/mpy-cross/build/mpy-cross,--mpremote $(MPREMOTE) --serial $(PORT))
+	  $(if $(filter unix,$(MP_PORT)),--micropython $(FW_BUILD)/micropython --mpy-cross $(MP_DIR)/mpy-cross/build/mpy-cross \
+	  --size-dir $(SIZE_DIR) --mp-dir $(MP_DIR) --ours-core "$(SIZE_OURS_CORE)" --md27-core "$(SIZE_MD27_CORE)",--mpremote $(MPREMOTE) --serial $(PORT))
 
 release: ## an image per board the toolchains here build, in firmware/release + SHA256SUMS
 	@if [ -n "$$(ls -A $(RELEASE_DIR) 2>/dev/null)" ] && [ ! -f $(RELEASE_DIR)/SHA256SUMS ]; then \

@@ -1,73 +1,77 @@
-# Heap probe for the MicroPython interpreter (whichever `microdot` MICROPYPATH finds).
-#   mem_probe.py import      -> prints `MEM {"kept": bytes, "files": [...]}`: the heap that
-#                               `import microdot` keeps, asyncio being imported first
-#   mem_probe.py modules     -> prints `MEM {"module": bytes, ...}`: the heap each module of
-#                               the package keeps (its own share, not what it imports)
-#   mem_probe.py serve PORT  -> serves the hello app plus /mem (the heap in use after a
-#                               collection, as text), /alloc/start and /alloc/stop (bytes
-#                               allocated in between, the collector held off) and /files
-#                               (the microdot modules loaded so far) on 127.0.0.1:PORT
+# Heap probe for the MicroPython interpreter (whichever `microdot` MICROPYPATH finds, or the
+# frozen one); asyncio is imported first. Used by `make bench` and `make size`.
+#   mem_probe.py import [NAME...]  -> prints `MEM {"kept": bytes, "with_names": bytes,
+#                                     "file": microdot.__file__, "files": [...]}`: the heap
+#                                     `import microdot` keeps, then the heap kept once the
+#                                     modules NAME... are imported too
+#   mem_probe.py modules [NAME...] -> prints `MEM {"module": bytes, ...}`: the heap each
+#                                     module keeps, its own share (what it imports counts where
+#                                     that is loaded), importing microdot and then NAME...
+#   mem_probe.py serve PORT        -> serves the hello app plus /mem (the heap in use after a
+#                                     collection, as text), /alloc/start and /alloc/stop (bytes
+#                                     allocated in between, the collector held off), /files
+#                                     (the microdot modules loaded so far) and /modules (every
+#                                     module loaded since before `import microdot`) on
+#                                     127.0.0.1:PORT
 import sys
 import gc
 import asyncio
 
 
-def kept_by_import():
+def kept_by_import(names):
     loaded = list(sys.modules)
     gc.collect()
     before = gc.mem_alloc()
     import microdot
     gc.collect()
-    after = gc.mem_alloc()
+    kept = gc.mem_alloc() - before
+    for name in names:
+        __import__(name)
+    gc.collect()
+    with_names = gc.mem_alloc() - before
     files = []
     for name in sys.modules:
         if name not in loaded:
             files.append(getattr(sys.modules[name], '__file__', ''))
-    print('MEM {"kept": %d, "files": [%s]}' % (
-        after - before, ', '.join('"%s"' % f for f in files)))
+    print('MEM {"kept": %d, "with_names": %d, "file": "%s", "files": [%s]}' % (
+        kept, with_names, microdot.__file__, ', '.join('"%s"' % f for f in files)))
 
 
-def kept_per_module():
+def kept_per_module(names):
     import builtins
     real_import = builtins.__import__
-    stack = []
     own = {}
+    stack = []  # per import under way: [heap its nested imports kept, modules they loaded]
 
     def measuring_import(name, *args):
-        if name in sys.modules:
-            return real_import(name, *args)
+        known = list(sys.modules)
+        stack.append([0, []])
         gc.collect()
         before = gc.mem_alloc()
-        stack.append(0)
-        mod = real_import(name, *args)
-        gc.collect()
-        kept = gc.mem_alloc() - before
-        own[name] = own.get(name, 0) + kept - stack.pop()
-        if stack:
-            stack[-1] += kept
-        return mod
-
-    gc.collect()
-    before = gc.mem_alloc()
-    builtins.__import__ = measuring_import
-    import microdot
-    gc.collect()
-    total = gc.mem_alloc() - before
-    for name in ('microdot.server',):
         try:
-            __import__(name)
-        except ImportError:
-            pass
+            return real_import(name, *args)
+        finally:
+            gc.collect()
+            kept = gc.mem_alloc() - before
+            nested, claimed = stack.pop()
+            new = [n for n in sys.modules if n not in known and n not in claimed]
+            if new:
+                key = ' '.join(new)
+                own[key] = own.get(key, 0) + kept - nested
+            if stack:
+                stack[-1][0] += kept
+                stack[-1][1].extend(new + claimed)
+
+    builtins.__import__ = measuring_import
+    import microdot  # noqa: F401
+    for name in names:
+        __import__(name)
     builtins.__import__ = real_import
-    parts = {}
-    for name in own:
-        if name.startswith('microdot.'):
-            parts[name[9:]] = own[name]
-    parts['__init__ (rest)'] = total - sum(v for k, v in parts.items() if k != 'server')
-    print('MEM {%s}' % ', '.join('"%s": %d' % kv for kv in parts.items()))
+    print('MEM {%s}' % ', '.join('"%s": %d' % kv for kv in own.items()))
 
 
 def serve(port):
+    loaded = list(sys.modules)
     from microdot import Microdot
     app = Microdot()
 
@@ -104,12 +108,16 @@ def serve(port):
         return [getattr(m, '__file__', '') for m in sys.modules.values()
                 if getattr(m, '__name__', '').startswith('microdot')]
 
+    @app.route('/modules')
+    async def modules(request):
+        return [name for name in sys.modules if name not in loaded]
+
     app.run(host='127.0.0.1', port=port)
 
 
 if sys.argv[1] == 'import':
-    kept_by_import()
+    kept_by_import(sys.argv[2:])
 elif sys.argv[1] == 'modules':
-    kept_per_module()
+    kept_per_module(sys.argv[2:])
 else:
     serve(int(sys.argv[2]))

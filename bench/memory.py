@@ -1,8 +1,12 @@
 """Heap report on the MicroPython interpreter, ours against Microdot 2.7.
 
-- kept by `import microdot` (asyncio imported first, after gc.collect()), from .py and .mpy;
+- kept by `import microdot` (asyncio imported first, after gc.collect()), from .py and .mpy,
+  and with the modules loaded to serve imported too (.mpy);
 - the smallest `-X heapsize` that imports the package and serves two requests (bisection);
-- the heap in use after 0, 1 000 and 10 000 requests (leak check, .mpy);
+- the smallest `-X heapsize` at which a page and its six static files load 20 times over six
+  parallel connections, as a browser does (pageload.py; median of three bisections, .mpy);
+- twelve clients fetching that page for 20 s on a 96 KB heap (pageload.py pressure, .mpy);
+- the heap in use after 0, 1 000, 10 000 and 20 000 requests (leak check, .mpy);
 - the .mpy bytes of the modules loaded once requests have been served (the core);
 - the heap each module keeps (.mpy), to show where it goes;
 - the bytes allocated per keep-alive request to `/` (the collector's work).
@@ -12,19 +16,27 @@ import os
 import re
 import subprocess
 
+import pageload
 from proc import free_port, get, hammer, spawn, stop, wait_port
 from targets import BENCH, MD27, OURS, ROOT, compile_tree, copy_md27_for_micropython, find_md27
 
 PROBE = os.path.join(BENCH, 'mem_probe.py')
+# the twelve-client run on a heap too small for it (pageload.py pressure): heap, and seconds
+# by QUICK
+PRESSURE_HEAP = 96 * 1024
+PRESSURE_SECONDS = {False: 20.0, True: 4.0}
 
 
 def mp_env(path):
-    return {'MICROPYPATH': path + ':.frozen'}
+    # path None: the package frozen into the interpreter
+    return {'MICROPYPATH': (path + ':' if path else '') + '.frozen'}
 
 
-def probe(micropython, path, mode):
-    out = subprocess.run([micropython, PROBE, mode], capture_output=True, text=True,
-                         env=dict(os.environ, **mp_env(path)), timeout=60)
+def probe(micropython, path, mode, *names):
+    """mem_probe.py's figures (a dict) in `mode` ('import' or 'modules'), the package from
+    path (None: frozen in), then the modules `names` imported too."""
+    out = subprocess.run([micropython, PROBE, mode] + list(names), capture_output=True,
+                         text=True, env=dict(os.environ, **mp_env(path)), timeout=60)
     m = re.search(r'^MEM (\{.*\})$', out.stdout, re.M)
     if not m:
         raise RuntimeError((out.stdout + out.stderr)[-300:])
@@ -87,7 +99,8 @@ def smallest_heap(micropython, path, step):
 
 def heap_over_requests(micropython, path, counts):
     """Heap in use (after gc.collect) once 0, counts[1], counts[2]... requests are served;
-    plus the .mpy/.py files of microdot loaded by then."""
+    the .mpy/.py files of microdot loaded by then; the bytes allocated per request; the
+    modules serving loaded (names)."""
     heaps = {}
     with Probe(micropython, path) as p:
         if not p.up():
@@ -105,7 +118,26 @@ def heap_over_requests(micropython, path, counts):
         per_request = int(body) // 51
         status, body = get(p.port, '/files')
         files = json.loads(body)
-    return heaps, files, per_request
+        status, body = get(p.port, '/modules')
+        names = json.loads(body)
+    return heaps, files, per_request, names
+
+
+def page_figures(micropython, path, quick):
+    """The browser-like page load (pageload.py) on the .mpy package: the smallest heap that
+    passes it (median of three bisections; skipped in QUICK), and twelve clients on 96 KB."""
+    r = {}
+    if quick:
+        r['pageload_skipped'] = 'QUICK=1'
+    else:
+        r['pageload_mpy'], r['pageload_runs'] = pageload.smallest_median(
+            micropython, path, runs=3, step=512)
+    try:
+        r['pressure'] = pageload.pressure(micropython, PRESSURE_HEAP, path, clients=12,
+                                          seconds=PRESSURE_SECONDS[quick])
+    except (RuntimeError, OSError) as exc:
+        r['pressure_error'] = str(exc)[-300:]
+    return r
 
 
 def measure(python, micropython, mpy_cross, work, quick=False):
@@ -123,7 +155,8 @@ def measure(python, micropython, mpy_cross, work, quick=False):
             trees[MD27]['mpy'] = copy_md27_for_micropython(
                 md, os.path.join(work, 'md27-mpy'), mpy_cross)
     counts = (0, 100, 1000) if quick else (0, 1000, 10000, 20000)
-    result = {'counts': list(counts), 'frameworks': {}}
+    result = {'counts': list(counts), 'pressure_heap': PRESSURE_HEAP,
+              'pressure_seconds': PRESSURE_SECONDS[quick], 'frameworks': {}}
     for name in (OURS, MD27):
         r = result['frameworks'][name] = {}
         if name not in trees:
@@ -136,26 +169,28 @@ def measure(python, micropython, mpy_cross, work, quick=False):
                 r['import_' + form] = None
                 r['error'] = str(exc)[-200:]
                 continue
-            if form == 'mpy':
-                try:
-                    r['per_module_mpy'] = probe(micropython, path, 'modules')
-                except (RuntimeError, subprocess.TimeoutExpired):
-                    pass
             if form == 'mpy' or not quick:
                 r['min_heap_' + form] = smallest_heap(micropython, path,
                                                       4096 if quick else 1024)
         form = 'mpy' if 'mpy' in trees[name] else 'py'
+        path = trees[name][form]
         try:
-            heaps, files, per_request = heap_over_requests(micropython, trees[name][form],
-                                                           counts)
+            heaps, files, per_request, names = heap_over_requests(micropython, path, counts)
         except Exception as exc:
             r['error'] = 'leak check: %s' % exc
             continue
         r['heap_after'] = {str(n): heaps[n] for n in counts}
         r['heap_form'] = form
         r['alloc_per_request'] = per_request
+        r['serving_modules'] = names
         if form == 'mpy':
             r['mpy_bytes'] = sum(os.path.getsize(f) for f in files if os.path.exists(f))
             r['mpy_files'] = sorted(os.path.basename(f) for f in files)
+            try:
+                r['serving_mpy'] = probe(micropython, path, 'import', *names)['with_names']
+                r['per_module_mpy'] = probe(micropython, path, 'modules', *names)
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                r['error'] = 'heap per module: %s' % exc
+            r.update(page_figures(micropython, path, quick))
         print('memory %-13s %s' % (name, json.dumps(r)), flush=True)
     return result

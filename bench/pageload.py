@@ -141,6 +141,14 @@ def smallest(micropython, path=None, step=1024):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def smallest_median(micropython, path=None, runs=3, step=1024):
+    """(median, [each]) of `runs` bisections: near the limit a page load passes or fails by
+    chance (where a collection falls, which request gets the memory first), so one bisection
+    can land a few KB either side. The median is None when any run found none."""
+    found = [smallest(micropython, path, step) for _ in range(runs)]
+    return (None if None in found else sorted(found)[len(found) // 2]), found
+
+
 def pressure(micropython, heap, path=None, clients=12, seconds=20.0):
     """Twelve keep-alive clients for `seconds` on a fixed heap: counts of what they got."""
     folder = tempfile.mkdtemp(prefix='pageload-')
@@ -190,12 +198,14 @@ def main(argv):
     if len(argv) < 2 or argv[0] not in ('smallest', 'pressure'):
         print(__doc__)
         return 2
+    # the servers run in a folder of their own: paths given relative to here are made whole
+    micropython = os.path.abspath(argv[1]) if os.sep in argv[1] else argv[1]
     if argv[0] == 'smallest':
-        print(json.dumps({'smallest_heap': smallest(argv[1], argv[2] if len(argv) > 2
-                                                    else None)}))
+        path = os.path.abspath(argv[2]) if len(argv) > 2 else None
+        print(json.dumps({'smallest_heap': smallest(micropython, path)}))
     else:
-        print(json.dumps(pressure(argv[1], int(argv[2]), argv[3] if len(argv) > 3
-                                  else None)))
+        path = os.path.abspath(argv[3]) if len(argv) > 3 else None
+        print(json.dumps(pressure(micropython, int(argv[2]), path)))
     return 0
 
 

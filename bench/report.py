@@ -1,7 +1,10 @@
 """Turning the runs into a markdown report, a JSON summary and a chart."""
+import json
+import os
 import statistics
+import sys
 
-from targets import GROUPS, MD27, OURS
+from targets import GROUPS, MD27, OURS, ROOT
 
 LEAK_TOLERANCE = 256  # bytes of heap growth between 1 000 and 10 000 requests read as none
 
@@ -71,7 +74,7 @@ def fmt_rps(s):
     return '%s%s' % (format(round(s['rps']), ','), spread)
 
 
-def markdown(meta, targets, scenarios, data, mem):
+def markdown(meta, targets, scenarios, data, mem, size_json=None):
     main = scenarios[0][0]
     lines = [
         '# Benchmark report',
@@ -133,6 +136,8 @@ def markdown(meta, targets, scenarios, data, mem):
         lines.append('')
     if mem:
         lines += memory_table(mem)
+    if size_json:
+        lines += firmware_table(size_json)
     lines += targets_table(data, main, mem)
     return '\n'.join(lines) + '\n'
 
@@ -141,46 +146,99 @@ def kb(x):
     return 'n/a' if x is None else '%.1f KB' % (x / 1024.0)
 
 
+def count(x):
+    return 'n/a' if x is None else format(x, ',')
+
+
 def memory_table(mem):
     fw = mem['frameworks']
     ours, md = fw.get(OURS, {}), fw.get(MD27, {})
     c = mem['counts']
-    rows = [
-        ('heap kept by `import microdot` (.py)', 'import_py'),
-        ('heap kept by `import microdot` (.mpy)', 'import_mpy'),
-        ('smallest `-X heapsize` that imports and serves 2 requests (.py)', 'min_heap_py'),
-        ('smallest `-X heapsize` that imports and serves 2 requests (.mpy)', 'min_heap_mpy'),
-    ]
     out = ['## Memory on the MicroPython interpreter', '',
            'asyncio is imported first, and the heap measured after `gc.collect()`. The smallest '
-           'heap is found by bisection of `micropython -X heapsize=N`.', '',
-           '| | ours | Microdot 2.7 | ours ÷ Microdot |', '|---|---:|---:|---:|']
+           'heap is found by bisection of `micropython -X heapsize=N`; for the page loads (a page '
+           'and its six static files of 6 to 24 KB over six parallel keep-alive connections, as a '
+           'browser does, 20 times: `bench/pageload.py`) it is the median of three bisections.',
+           '', '| | ours | Microdot 2.7 | ours ÷ Microdot |', '|---|---:|---:|---:|']
 
-    def row(label, a, b, f=kb):
-        out.append('| %s | %s | %s | %s |' % (label, f(a), f(b), fmt_ratio(ratio(a, b))))
+    def row(label, a, b, f=kb, with_ratio=True):
+        out.append('| %s | %s | %s | %s |' % (label, f(a), f(b),
+                                              fmt_ratio(ratio(a, b)) if with_ratio else ''))
 
-    for label, key in rows:
+    for label, key in (
+            ('heap kept by `import microdot` (.py)', 'import_py'),
+            ('heap kept by `import microdot` (.mpy)', 'import_mpy'),
+            ('same, plus the modules loaded to serve (.mpy)', 'serving_mpy'),
+            ('smallest `-X heapsize` that imports and serves 2 requests (.py)', 'min_heap_py'),
+            ('smallest `-X heapsize` that imports and serves 2 requests (.mpy)', 'min_heap_mpy'),
+            ('smallest `-X heapsize` for 20 page loads over 6 connections (.mpy)',
+             'pageload_mpy')):
         row(label, ours.get(key), md.get(key))
     for n in c:
         row('heap in use after %s requests (%s)' % (format(n, ','), ours.get('heap_form', '.mpy')),
             ours.get('heap_after', {}).get(str(n)), md.get('heap_after', {}).get(str(n)))
     row('bytes allocated per request (`/`, one keep-alive connection)',
-        ours.get('alloc_per_request'), md.get('alloc_per_request'),
-        lambda x: 'n/a' if x is None else format(x, ','))
+        ours.get('alloc_per_request'), md.get('alloc_per_request'), count)
     row('.mpy bytes of the modules loaded to serve', ours.get('mpy_bytes'), md.get('mpy_bytes'),
-        lambda x: 'n/a' if x is None else format(x, ','))
+        count)
+    po, pm = ours.get('pressure') or {}, md.get('pressure') or {}
+    if po or pm:
+        what = '%d KB heap, 12 clients for %d s (.mpy)' % (
+            mem.get('pressure_heap', 0) // 1024, mem.get('pressure_seconds', 0))
+        row('%s: whole responses' % what, po.get('whole'), pm.get('whole'), count)
+        for key, label in (('503', '503 refusals'), ('cut', 'responses cut mid-body'),
+                           ('error', 'connection errors'), ('other', 'other answers'),
+                           ('tracebacks', 'tracebacks the server printed')):
+            row('%s: %s' % (what, label), po.get(key), pm.get(key), count, False)
+        row('%s: still serving afterwards' % what, po.get('serving_after'),
+            pm.get('serving_after'), lambda x: 'n/a' if x is None else ('yes' if x else '**no**'),
+            False)
     out.append('')
     for name, r in ((OURS, ours), (MD27, md)):
         if r.get('per_module_mpy'):
             parts = sorted(r['per_module_mpy'].items(), key=lambda kv: -kv[1])
-            out.append('- %s, heap kept per module (.mpy; `server` loads on first run): %s' % (
-                name, ', '.join('%s %s' % (k, kb(v)) for k, v in parts)))
+            out.append('- %s, heap each module keeps (.mpy, its own share; `microdot`, then the '
+                       'modules loaded to serve): %s' % (
+                           name, ', '.join('%s %s' % (k, kb(v)) for k, v in parts)))
         if r.get('mpy_files'):
             out.append('- %s loads: %s' % (name, ', '.join(r['mpy_files'])))
-        if r.get('error') or r.get('missing'):
-            out.append('- %s: %s' % (name, r.get('error') or r.get('missing')))
+        if r.get('pageload_runs'):
+            out.append('- %s, page loads, smallest heap of each bisection: %s' % (
+                name, ' / '.join(kb(x) for x in r['pageload_runs'])))
+        if r.get('pageload_skipped'):
+            out.append('- %s: page-load bisection skipped (%s)' % (name, r['pageload_skipped']))
+        p = r.get('pressure') or {}
+        if p.get('accept_died') or p.get('memory_errors'):
+            out.append('- %s under pressure: %d MemoryError(s) printed%s' % (
+                name, p.get('memory_errors', 0),
+                '; a task ended on an exception nobody retrieved' if p.get('accept_died')
+                else ''))
+        for key in ('error', 'missing', 'pressure_error'):
+            if r.get(key):
+                out.append('- %s: %s' % (name, r[key]))
     out.append('')
     return out
+
+
+def firmware_table(path):
+    """The table of the last `make size` (its size.json), or [] when there is none."""
+    try:
+        with open(path) as f:
+            results = json.load(f)
+    except (OSError, ValueError):
+        return []
+    sys.path.insert(0, os.path.join(ROOT, 'tools'))
+    try:
+        import firmware_size
+        lines = firmware_size.table(results)
+    except (ImportError, KeyError):
+        return []
+    finally:
+        sys.path.remove(os.path.join(ROOT, 'tools'))
+    return ['## Firmware: frozen package, flash, 32-bit', '',
+            'From the last `make size` (%s, commit %s): MicroPython v1.28 builds, unix port '
+            '(64-bit) and qemu MPS2_AN385 (Cortex-M3), ours and Microdot 2.7 each frozen the same '
+            'way.' % (results.get('date', '?'), results.get('commit') or '?'), ''] + lines + ['']
 
 
 def targets_table(data, main, mem):

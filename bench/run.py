@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import memory  # noqa: E402
 import report  # noqa: E402
 from proc import free_port, get, spawn, stop as stop_proc, wait_port  # noqa: E402
-from targets import BENCH, APPS, build_targets  # noqa: E402
+from targets import BENCH, APPS, ROOT, build_targets  # noqa: E402
 
 WRK_SCRIPT = os.path.join(BENCH, 'wrk_report.lua')
 
@@ -224,6 +224,9 @@ def main():
     ap.add_argument('--duration', type=int, default=None, help='seconds per wrk run')
     ap.add_argument('--reps', type=int, default=None)
     ap.add_argument('--no-memory', action='store_true')
+    ap.add_argument('--size-json', default=os.path.join(ROOT, 'firmware', 'build', 'size',
+                                                        'size.json'),
+                    help="the last `make size` figures, shown with the memory report")
     args = ap.parse_args()
 
     duration = args.duration or (1 if args.quick else 2)
@@ -275,7 +278,8 @@ def main():
     }
     meta['seconds'] = round(time.monotonic() - started)
     data = report.summarise(targets, scenarios, runs, rss)
-    text = report.markdown(meta, targets, scenarios, data, mem)
+    text = report.markdown(meta, targets, scenarios, data, mem,
+                           args.size_json if mem else None)
     with open(os.path.join(args.out, 'report.md'), 'w') as f:
         f.write(text)
     with open(os.path.join(args.out, 'results.json'), 'w') as f:

@@ -1,222 +1,532 @@
-"""What the frozen microdot costs: flash bytes and heap.
+"""Flash and heap of the frozen microdot package, side by side with Microdot 2.7.
 
-    firmware_size.py --port unix --build DIR --base DIR \
-        --micropython BIN [--mpy-cross BIN]
-    firmware_size.py --port rp2|esp32 --build DIR --base DIR \
+    firmware_size.py --fetch-md27 DIR
+    firmware_size.py --port unix --build DIR --base DIR --micropython BIN \\
+        --mpy-cross BIN --size-dir DIR [--mp-dir DIR]
+    firmware_size.py --port rp2|esp32 --build DIR --base DIR \\
         [--mpremote BIN --serial /dev/ttyACM0]
 
-Flash: the image built with microdot frozen against the same port built
-without it (text + data of the unix binary; bytes of the flashed .bin on a
-board). Heap: bytes that `import microdot` keeps after gc.collect(), with
-asyncio imported first; on the unix port also from .mpy and .py files, and
-the smallest `-X heapsize` that imports microdot and serves two requests.
+--fetch-md27 puts Microdot 2.7's files from PyPI into DIR/md27/microdot (from
+bench/.venv when it has them, else `pip download`), less the CPython-only
+asgi.py, wsgi.py and jinja.py.
+
+On the unix port `make size` builds what this measures: ours frozen (--build),
+the same port without microdot (--base) and, in --size-dir,
+micropython-md27 (Microdot 2.7 frozen the same way), micropython-ours-core and
+micropython-md27-core (the core modules only), and qemu-base.elf,
+qemu-ours.elf, qemu-md27.elf (MicroPython's qemu port, MPS2_AN385, a
+Cortex-M3, with asyncio on) or qemu-skipped.txt saying why not. It prints one
+table, ours against Microdot 2.7, and writes the figures to size.json there.
+
+Heap is what gc.mem_alloc() grows by across an import, asyncio imported
+first, after gc.collect(). `.mpy` files are imported on the base build: on a
+build with the package frozen, its strings are already interned and the
+figure reads low. On a board (rp2, esp32): flash against the base build, and
+the frozen import on the board when one is connected.
 """
 import argparse
+import glob
+import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
+sys.path.insert(0, os.path.join(ROOT, 'bench'))
 from gen_package_json import device_files  # noqa: E402
+import memory  # noqa: E402  (bench/)
+import pageload  # noqa: E402
+from proc import get  # noqa: E402
 
-HEAP_SCRIPT = """\
-import gc
-import asyncio
-gc.collect()
-gc.collect()
-before = gc.mem_free()
-import microdot
-gc.collect()
-gc.collect()
-print('HEAP', before - gc.mem_free())
-print('FROM', microdot.__file__)
-"""
+MD27_VERSION = '2.7.0'
+# Microdot 2.7's modules that need CPython: never on a board
+MD27_CPYTHON_ONLY = ('asgi.py', 'wsgi.py', 'jinja.py')
+OURS = 'ours'
+MD27 = 'Microdot 2.7'
+WHO = (OURS, MD27)
 
-SERVE_SCRIPT = """\
-from microdot import Microdot
-app = Microdot()
-
-
-@app.route('/')
-async def index(request):
-    return 'hello'
-
-
-app.run(host='127.0.0.1', port=%d)
-"""
-
-IMAGES = {'unix': 'micropython', 'rp2': 'firmware.bin', 'esp32': 'micropython.bin'}
-
-
-def unix_flash_bytes(binary):
-    out = subprocess.run(['size', binary], capture_output=True, text=True,
-                         check=True).stdout.splitlines()[1].split()
-    return int(out[0]) + int(out[1])
+# (key, label, unit): the rows of the table, in order
+ROWS = [
+    ('import_frozen', 'heap kept by `import microdot`, frozen', 'kb'),
+    ('serving_frozen', 'same, plus the modules loaded to serve two requests, frozen',
+     'kb'),
+    ('import_mpy', 'heap kept by `import microdot`, `.mpy`', 'kb'),
+    ('pageload_frozen', 'smallest `-X heapsize` for 20 page loads (page + six '
+     'files, six connections), frozen', 'kb'),
+    ('pageload_mpy', 'same, `.mpy`', 'kb'),
+    ('flash_all', 'flash taken by the frozen package, unix port (text+data)',
+     'kb'),
+    ('flash_core', 'same, core modules only', 'kb'),
+    ('alloc_request', 'bytes allocated per request (`/`, keep-alive), frozen',
+     'bytes'),
+    ('qemu_import', '32-bit Cortex-M3 (qemu MPS2_AN385): frozen `import microdot` '
+     'kept', 'kb'),
+    ('qemu_flash', 'same build, flash taken by the frozen package (text+data)',
+     'kb'),
+]
 
 
-def flash_cost(port, build, base):
-    name = IMAGES[port]
-    ours, theirs = os.path.join(build, name), os.path.join(base, name)
-    if port == 'unix':
-        return unix_flash_bytes(ours) - unix_flash_bytes(theirs)
-    return os.path.getsize(ours) - os.path.getsize(theirs)
+QEMU = ('qemu-system-arm -machine mps2-an385 -nographic -monitor null '
+        '-semihosting -serial pty -kernel ')
 
 
-def source_tree(mode, mpy_cross, workdir):
-    """A folder holding the device files as .py or .mpy (None: frozen)."""
-    if mode == 'frozen':
+class NotMeasured(Exception):
+    """A figure that cannot be measured here; the message says why."""
+
+
+# --- the table ----------------------------------------------------------------
+
+def new_results():
+    return {'rows': {key: {OURS: None, MD27: None} for key, _, _ in ROWS},
+            'why': {}, 'notes': []}
+
+
+def set_figure(results, key, who, value):
+    results['rows'][key][who] = value
+
+
+def not_measured(results, key, who, reason):
+    """Marks a figure n/a; the reason shows under the table."""
+    results['rows'][key][who] = None
+    reasons = results['why'].setdefault(key, [])
+    line = '%s: %s' % (who, reason)
+    if line not in reasons:
+        reasons.append(line)
+
+
+def measure_into(results, key, who, fn, *args):
+    """results[key][who] = fn(*args), or n/a with the reason when it fails."""
+    try:
+        value = fn(*args)
+    except NotMeasured as exc:
+        not_measured(results, key, who, str(exc))
         return None
-    dest = os.path.join(workdir, mode)
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
+        not_measured(results, key, who, '%s: %s' % (type(exc).__name__,
+                                                    str(exc)[-300:].strip()))
+        return None
+    if value is None:
+        not_measured(results, key, who, 'no result')
+    set_figure(results, key, who, value)
+    return value
+
+
+def ratio(ours, theirs):
+    return ours / theirs if ours is not None and theirs else None
+
+
+def cell(value, unit):
+    if value is None:
+        return 'n/a'
+    if unit == 'kb':
+        return '%.1f KB' % (value / 1024.0)
+    return format(value, ',')
+
+
+def table(results):
+    """The figures as markdown lines: one row each, ours, Microdot 2.7, ratio;
+    then why each n/a is n/a, then the notes."""
+    lines = ['| figure | %s | %s | ours ÷ Microdot |' % WHO,
+             '|---|---:|---:|---:|']
+    for key, label, unit in ROWS:
+        row = results['rows'][key]
+        r = ratio(row[OURS], row[MD27])
+        lines.append('| %s | %s | %s | %s |' % (
+            label, cell(row[OURS], unit), cell(row[MD27], unit),
+            'n/a' if r is None else '%.2f×' % r))
+    labels = dict((key, label) for key, label, _ in ROWS)
+    why = ['- n/a in "%s": %s' % (labels[key], '; '.join(reasons))
+           for key, reasons in results['why'].items() if reasons]
+    if why or results['notes']:
+        lines.append('')
+    return lines + why + ['- ' + note for note in results['notes']]
+
+
+# --- flash ----------------------------------------------------------------------
+
+def parse_size(output):
+    """text + data from the output of binutils `size` for one file."""
+    fields = output.splitlines()[1].split()
+    return int(fields[0]) + int(fields[1])
+
+
+def text_and_data(binary):
+    if not os.path.exists(binary):
+        raise NotMeasured('%s not built' % os.path.basename(binary))
+    out = subprocess.run(['size', binary], capture_output=True, text=True,
+                         check=True)
+    return parse_size(out.stdout)
+
+
+def flash_cost(binary, base):
+    return text_and_data(binary) - text_and_data(base)
+
+
+# --- heap on the unix port --------------------------------------------------------
+
+def import_heap(micropython, tree, names=()):
+    """(kept by `import microdot`, kept with `names` imported too), the package
+    from the .mpy files in tree or, tree None, frozen in; refuses a figure whose
+    microdot came from the wrong place."""
+    figures = memory.probe(micropython, tree, 'import', *names)
+    check_origin(figures['file'], tree is None)
+    return figures['kept'], figures['with_names']
+
+
+def check_origin(where, frozen):
+    # a frozen module's __file__ has no folder
+    if frozen == where.startswith('/'):
+        raise RuntimeError('microdot came from %s, not %s' % (
+            where, 'the frozen package' if frozen else 'the files'))
+
+
+def serving_modules(micropython):
+    """The modules the frozen package loaded to serve two requests."""
+    with memory.Probe(micropython, None) as p:
+        if not p.up(10):
+            raise RuntimeError('the probe server did not start')
+        for _ in range(2):
+            if get(p.port, '/', timeout=5) != (200, b'Hello, World!'):
+                raise RuntimeError('wrong answer to /')
+        status, body = get(p.port, '/modules', timeout=5)
+        if status != 200:
+            raise RuntimeError('/modules answered %d' % status)
+        return json.loads(body)
+
+
+def alloc_per_request(micropython):
+    return memory.heap_over_requests(micropython, None, (0, 100))[2]
+
+
+def smallest_page_heap(micropython, tree, seen):
+    """The median of three bisections; each one's figure is added to `seen`."""
+    median, found = pageload.smallest_median(micropython, tree, runs=3, step=256)
+    seen.extend(found)
+    return median
+
+
+def ours_tree(mpy_cross, dest):
+    """The device files compiled to .mpy in dest/microdot."""
     for rel in device_files(ROOT):
-        src = os.path.join(ROOT, 'modules', rel)
-        out = os.path.join(dest, rel)
+        out = os.path.join(dest, rel[:-3] + '.mpy')
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        if mode == 'py':
-            shutil.copy(src, out)
-        else:
-            subprocess.run([mpy_cross, '-o', out[:-3] + '.mpy', src],
-                           check=True)
+        subprocess.run([mpy_cross, '-o', out, os.path.join(ROOT, 'modules', rel)],
+                       check=True)
     return dest
 
 
-def unix_env(tree):
+def md27_tree(mpy_cross, src, dest):
+    """Microdot 2.7's files (src/microdot) compiled to .mpy in dest/microdot."""
+    os.makedirs(os.path.join(dest, 'microdot'))
+    for name in sorted(os.listdir(os.path.join(src, 'microdot'))):
+        if name.endswith('.py'):
+            subprocess.run([mpy_cross, '-o', os.path.join(dest, 'microdot',
+                                                          name[:-3] + '.mpy'),
+                            os.path.join(src, 'microdot', name)], check=True)
+    return dest
+
+
+# --- the 32-bit build under qemu --------------------------------------------------
+
+def probe_script(workdir):
+    """mem_probe.py as one file that measures `import microdot` with no
+    command line (sys.argv is empty on a board)."""
+    path = os.path.join(workdir, 'board_probe.py')
+    with open(memory.PROBE) as f:
+        text = f.read()
+    with open(path, 'w') as f:
+        f.write("import sys\nsys.argv.extend(['mem_probe.py', 'import'])\n" + text)
+    return path
+
+
+def parse_probe(output, frozen=True):
+    """The heap `import microdot` keeps, from mem_probe.py's output; with
+    frozen, only when the package was the frozen one."""
+    for line in output.splitlines():
+        if line.startswith('MEM '):
+            figures = json.loads(line[4:])
+            if frozen:
+                check_origin(figures['file'], True)
+            return figures['kept']
+    raise RuntimeError('no figure: ' + output[-300:])
+
+
+def qemu_import_heap(python, pyboard, elf, workdir, pylib=None):
+    if not os.path.exists(elf):
+        raise NotMeasured('%s not built' % os.path.basename(elf))
     env = dict(os.environ)
-    # files on disk first, so that they shadow the frozen package (asyncio
-    # stays frozen)
-    env['MICROPYPATH'] = tree + ':.frozen' if tree else '.frozen'
-    return env
+    if pylib:
+        env['PYTHONPATH'] = pylib
+    out = subprocess.run([python, pyboard, '-d', 'execpty:' + QEMU + elf,
+                          probe_script(workdir)],
+                         env=env, capture_output=True, text=True, timeout=120)
+    return parse_probe(out.stdout + out.stderr)
 
 
-def unix_heap(micropython, tree, workdir):
-    script = os.path.join(workdir, 'heap.py')
-    with open(script, 'w') as f:
-        f.write(HEAP_SCRIPT)
-    out = subprocess.run([micropython, script], env=unix_env(tree),
-                         capture_output=True, text=True, timeout=30)
-    lines = dict(line.split(' ', 1) for line in out.stdout.splitlines()
-                 if ' ' in line)
-    if 'HEAP' in lines and (tree is None) == (not lines['FROM'].startswith('/')):
-        return int(lines['HEAP'])
-    raise RuntimeError('heap script failed: ' + out.stdout + out.stderr)
+# --- Microdot 2.7's files ----------------------------------------------------------
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def get(port):
-    with socket.create_connection(('127.0.0.1', port), timeout=3) as s:
-        s.sendall(b'GET / HTTP/1.1\r\nHost: localhost\r\n'
-                  b'Connection: close\r\n\r\n')
-        data = b''
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    return data
-
-
-def serves_two_requests(micropython, tree, workdir, heapsize):
-    port = free_port()
-    script = os.path.join(workdir, 'serve.py')
-    with open(script, 'w') as f:
-        f.write(SERVE_SCRIPT % port)
-    proc = subprocess.Popen([micropython, '-X', 'heapsize=%d' % heapsize,
-                             script], env=unix_env(tree),
-                            stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 5
-        while True:
-            if proc.poll() is not None:
-                return False
-            try:
-                socket.create_connection(('127.0.0.1', port), 0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    return False
-                time.sleep(0.02)
-        # the probe connection above is a third client the server must
-        # survive; then two real requests
-        for _ in range(2):
-            if not get(port).startswith(b'HTTP/1.1 200'):
-                return False
-        return proc.poll() is None
-    except OSError:
-        return False
-    finally:
-        proc.kill()
-        proc.wait()
-
-
-def smallest_heap(micropython, tree, workdir, low=2048, high=1 << 20,
-                  step=256):
-    if not serves_two_requests(micropython, tree, workdir, high):
-        return None
-    while high - low > step:
-        mid = (low + high) // 2 // step * step
-        if serves_two_requests(micropython, tree, workdir, mid):
-            high = mid
-        else:
-            low = mid
-    return high
-
-
-def board_heap(mpremote, serial, workdir):
-    script = os.path.join(workdir, 'heap.py')
-    with open(script, 'w') as f:
-        f.write(HEAP_SCRIPT)
-    out = subprocess.run([mpremote, 'connect', serial, 'run', script],
-                         capture_output=True, text=True, timeout=60)
-    for line in out.stdout.splitlines():
-        if line.startswith('HEAP '):
-            return int(line.split()[1])
+def md27_from_bench_venv():
+    """Microdot 2.7's package folder in bench/.venv, or None."""
+    pattern = os.path.join(ROOT, 'bench', '.venv', 'lib', 'python*',
+                           'site-packages')
+    for site in glob.glob(pattern):
+        pkg = os.path.join(site, 'microdot')
+        info = os.path.join(site, 'microdot-%s.dist-info' % MD27_VERSION)
+        if os.path.isdir(info) and os.path.isfile(os.path.join(pkg, '__init__.py')):
+            return pkg
     return None
 
 
-def main():
+def fetch_md27(size_dir):
+    """Microdot 2.7's .py files, less the CPython-only ones, in
+    size_dir/md27/microdot; returns size_dir/md27."""
+    dest = os.path.join(size_dir, 'md27')
+    out = os.path.join(dest, 'microdot')
+    stamp = os.path.join(dest, '.version')
+    if os.path.exists(stamp) and open(stamp).read() == MD27_VERSION:
+        return dest
+    shutil.rmtree(dest, ignore_errors=True)
+    os.makedirs(out)
+    pkg = md27_from_bench_venv()
+    if pkg:
+        print('Microdot %s from %s' % (MD27_VERSION, pkg))
+        for name in os.listdir(pkg):
+            if name.endswith('.py') and name not in MD27_CPYTHON_ONLY:
+                shutil.copy(os.path.join(pkg, name), out)
+    else:
+        print('Microdot %s from PyPI (pip download)' % MD27_VERSION)
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([sys.executable, '-m', 'pip', 'download', '-q',
+                            '--no-deps', '--only-binary', ':all:', '-d', tmp,
+                            'microdot==' + MD27_VERSION], check=True)
+            wheel = glob.glob(os.path.join(tmp, '*.whl'))[0]
+            with zipfile.ZipFile(wheel) as z:
+                for member in z.namelist():
+                    folder, name = os.path.split(member)
+                    if folder == 'microdot' and name.endswith('.py') and \
+                            name not in MD27_CPYTHON_ONLY:
+                        with open(os.path.join(out, name), 'wb') as f:
+                            f.write(z.read(member))
+    with open(stamp, 'w') as f:
+        f.write(MD27_VERSION)
+    return dest
+
+
+# --- putting it together -------------------------------------------------------------
+
+def progress(who, what):
+    print('size: %s, %s' % (who, what), flush=True)
+
+
+def page_heap(results, key, who, micropython, tree):
+    seen = []
+    measure_into(results, key, who, smallest_page_heap, micropython, tree, seen)
+    if seen:
+        results['notes'].append('%s, smallest heap for the page loads, %s, each of three '
+                                'bisections: %s' % (
+                                    who, 'frozen' if tree is None else '`.mpy`',
+                                    ' / '.join(cell(n, 'kb') for n in seen)))
+
+
+def frozen_figures(results, who, binary):
+    """The rows measured on a build with the package frozen in."""
+    if not os.path.exists(binary):
+        for key in ('import_frozen', 'serving_frozen', 'pageload_frozen', 'alloc_request'):
+            not_measured(results, key, who, '%s not built' % os.path.basename(binary))
+        return
+    progress(who, 'frozen import, and with the modules that serve')
+    measure_into(results, 'import_frozen', who, lambda: import_heap(binary, None)[0])
+    try:
+        names = serving_modules(binary)
+    except (OSError, RuntimeError, ValueError) as exc:
+        not_measured(results, 'serving_frozen', who, str(exc))
+        names = None
+    if names is not None:
+        measure_into(results, 'serving_frozen', who,
+                     lambda: import_heap(binary, None, names)[1])
+        results['notes'].append('%s, modules loaded to serve two requests: %s' % (
+            who, ', '.join(sorted(names)) or 'none'))
+        try:
+            parts = sorted(memory.probe(binary, None, 'modules', *names).items(),
+                           key=lambda kv: -kv[1])
+            results['notes'].append('%s, heap each module keeps (frozen, its own share): '
+                                    '%s' % (who, ', '.join('%s %s' % (k, cell(v, 'kb'))
+                                                           for k, v in parts)))
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            results['notes'].append('%s, heap per module: n/a (%s)' % (who, exc))
+    progress(who, 'page loads, frozen')
+    page_heap(results, 'pageload_frozen', who, binary, None)
+    progress(who, 'allocations per request, frozen')
+    measure_into(results, 'alloc_request', who, alloc_per_request, binary)
+
+
+def mpy_figures(results, who, base, tree, source):
+    """The `.mpy` rows, on the build without the package; the `.py` import
+    (from the folder `source`) as a note."""
+    if not os.path.exists(base):
+        for key in ('import_mpy', 'pageload_mpy'):
+            not_measured(results, key, who, 'base build missing')
+        return
+    progress(who, '.mpy and .py imports, .mpy page loads, on the base build')
+    measure_into(results, 'import_mpy', who, lambda: import_heap(base, tree)[0])
+    try:
+        results['notes'].append('%s, heap kept by `import microdot` from `.py` source (on the '
+                                'base build): %s' % (who, cell(import_heap(base, source)[0],
+                                                               'kb')))
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        results['notes'].append('%s, `.py` import: n/a (%s)' % (who, exc))
+    page_heap(results, 'pageload_mpy', who, base, tree)
+
+
+def measure_unix(args, results, workdir):
+    size_dir = args.size_dir
+    binaries = {OURS: args.micropython,
+                MD27: os.path.join(size_dir, 'micropython-md27')}
+    cores = {OURS: os.path.join(size_dir, 'micropython-ours-core'),
+             MD27: os.path.join(size_dir, 'micropython-md27-core')}
+    base = os.path.join(args.base, 'micropython')
+    md27_src = os.path.join(size_dir, 'md27')
+    trees = {}
+    if args.mpy_cross:
+        trees[OURS] = ours_tree(args.mpy_cross, os.path.join(workdir, 'ours-mpy'))
+        if os.path.isdir(os.path.join(md27_src, 'microdot')):
+            trees[MD27] = md27_tree(args.mpy_cross, md27_src,
+                                    os.path.join(workdir, 'md27-mpy'))
+    sources = {OURS: os.path.join(ROOT, 'modules'), MD27: md27_src}
+    for who in WHO:
+        measure_into(results, 'flash_all', who, flash_cost, binaries[who], base)
+        measure_into(results, 'flash_core', who, flash_cost, cores[who], base)
+        frozen_figures(results, who, binaries[who])
+        if who in trees:
+            mpy_figures(results, who, base, trees[who], sources[who])
+        else:
+            for key in ('import_mpy', 'pageload_mpy'):
+                not_measured(results, key, who, 'no mpy-cross' if not args.mpy_cross
+                             else "Microdot 2.7's files not fetched")
+    measure_qemu(args, results, workdir)
+
+
+def measure_qemu(args, results, workdir):
+    skipped = os.path.join(args.size_dir, 'qemu-skipped.txt')
+    keys = ('qemu_import', 'qemu_flash')
+    if os.path.exists(skipped):
+        with open(skipped) as f:
+            reason = f.read().strip() or 'not built'
+        for key in keys:
+            for who in WHO:
+                not_measured(results, key, who, reason)
+        return
+    pyboard = os.path.join(args.mp_dir or '', 'tools', 'pyboard.py')
+    pylib = os.path.join(args.size_dir, 'pylib')
+    base = os.path.join(args.size_dir, 'qemu-base.elf')
+    for who, name in ((OURS, 'ours'), (MD27, 'md27')):
+        elf = os.path.join(args.size_dir, 'qemu-%s.elf' % name)
+        measure_into(results, 'qemu_flash', who, flash_cost, elf, base)
+        if not os.path.exists(pyboard):
+            not_measured(results, 'qemu_import', who,
+                         'no tools/pyboard.py (pass --mp-dir)')
+            continue
+        progress(who, 'frozen import on qemu')
+        measure_into(results, 'qemu_import', who, qemu_import_heap, sys.executable,
+                     pyboard, elf, workdir,
+                     pylib if os.path.isdir(pylib) else None)
+
+
+def file_notes(args, results):
+    ours = device_files(ROOT)
+    md27_dir = os.path.join(args.size_dir, 'md27', 'microdot')
+    md27 = sorted(os.listdir(md27_dir)) if os.path.isdir(md27_dir) else []
+    results['notes'].append(
+        'frozen package: ours, the %d device files; Microdot 2.7, its %d PyPI files '
+        'less %s' % (len(ours), len([n for n in md27 if n.endswith('.py')]),
+                     ', '.join(MD27_CPYTHON_ONLY)))
+    if args.ours_core or args.md27_core:
+        results['notes'].append('core only: ours %s; Microdot 2.7 %s' % (
+            ', '.join(args.ours_core.split()), ', '.join(args.md27_core.split())))
+
+
+def git_commit():
+    try:
+        out = subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or None
+    except OSError:
+        return None
+
+
+def board_heap(mpremote, serial, workdir):
+    out = subprocess.run([mpremote, 'connect', serial, 'run', probe_script(workdir)],
+                         capture_output=True, text=True, timeout=60)
+    return parse_probe(out.stdout + out.stderr, frozen=False)
+
+
+IMAGES = {'rp2': 'firmware.bin', 'esp32': 'micropython.bin'}
+
+
+def measure_board(args):
+    name = IMAGES[args.port]
+    cost = (os.path.getsize(os.path.join(args.build, name)) -
+            os.path.getsize(os.path.join(args.base, name)))
+    print('flash: frozen microdot costs %d bytes (%d device files)'
+          % (cost, len(device_files(ROOT))))
+    if args.serial and os.path.exists(args.serial) and args.mpremote:
+        with tempfile.TemporaryDirectory() as workdir:
+            try:
+                heap = board_heap(args.mpremote, args.serial, workdir)
+            except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
+                heap = 'n/a (%s)' % exc
+        print('heap: import microdot (frozen) keeps %s bytes on the board' % heap)
+    else:
+        print('heap: no board on %s: flash the image and run make size '
+              'PORT=... to measure it on the board' % args.serial)
+
+
+def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument('--port', required=True, choices=sorted(IMAGES))
-    ap.add_argument('--build', required=True)
-    ap.add_argument('--base', required=True)
+    ap.add_argument('--fetch-md27', metavar='SIZE_DIR')
+    ap.add_argument('--port', choices=['unix'] + sorted(IMAGES))
+    ap.add_argument('--build')
+    ap.add_argument('--base')
     ap.add_argument('--micropython')
     ap.add_argument('--mpy-cross')
+    ap.add_argument('--size-dir')
+    ap.add_argument('--mp-dir')
+    ap.add_argument('--ours-core', default='')
+    ap.add_argument('--md27-core', default='')
     ap.add_argument('--mpremote')
     ap.add_argument('--serial')
-    ap.add_argument('--no-serve', action='store_true')
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
-    print('flash: frozen microdot costs %d bytes (%d device files)'
-          % (flash_cost(args.port, args.build, args.base),
-             len(device_files(ROOT))))
+    if args.fetch_md27:
+        fetch_md27(os.path.abspath(args.fetch_md27))
+        return 0
+    if not (args.port and args.build and args.base):
+        ap.error('--port, --build and --base are needed')
+    if args.port != 'unix':
+        measure_board(args)
+        return 0
+    if not (args.micropython and args.size_dir):
+        ap.error('--micropython and --size-dir are needed on the unix port')
+    started = time.monotonic()
+    results = new_results()
     with tempfile.TemporaryDirectory() as workdir:
-        if args.port == 'unix':
-            modes = ['frozen', 'mpy', 'py'] if args.mpy_cross else ['frozen']
-            for mode in modes:
-                tree = source_tree(mode, args.mpy_cross, workdir)
-                line = 'heap: import microdot (%s) keeps %d bytes' % (
-                    mode, unix_heap(args.micropython, tree, workdir))
-                if not args.no_serve:
-                    n = smallest_heap(args.micropython, tree, workdir)
-                    line += '; smallest -X heapsize serving two requests: %s' % (
-                        n if n else 'none up to 1 MiB')
-                print(line)
-        elif args.serial and os.path.exists(args.serial) and args.mpremote:
-            heap = board_heap(args.mpremote, args.serial, workdir)
-            print('heap: import microdot (frozen) keeps %s bytes on the board'
-                  % heap)
-        else:
-            print('heap: no board on %s: flash the image and run make size '
-                  'PORT=... to measure it on the board' % args.serial)
+        measure_unix(args, results, workdir)
+    file_notes(args, results)
+    results['date'] = time.strftime('%Y-%m-%d %H:%M')
+    results['commit'] = git_commit()
+    results['seconds'] = round(time.monotonic() - started)
+    with open(os.path.join(args.size_dir, 'size.json'), 'w') as f:
+        json.dump(results, f, indent=1)
+    print()
+    print('\n'.join(table(results)))
+    print()
+    print('figures: %s (measured in %d s)' % (
+        os.path.join(args.size_dir, 'size.json'), results['seconds']))
     return 0
 
 

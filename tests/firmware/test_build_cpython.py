@@ -1,6 +1,7 @@
 """Real firmware builds, run when MICROPY_DIR points at a MicroPython tree
 (with the submodules the ports need): `MICROPY_DIR=/path make test`."""
 import glob
+import json
 import os
 import shutil
 import socket
@@ -217,3 +218,26 @@ def test_unix_firmware_with_a_whole_app(tmp_path):
         assert proc.stdout.split('\n')[:2] == ['der', 'invalid cert'], proc.stderr
     finally:
         os.remove(binary)
+
+
+@needs_tree
+def test_size_compares_the_frozen_package_with_microdot_27():
+    # three unix builds (ours, Microdot 2.7 from PyPI, neither), the core-only builds and,
+    # with qemu-system-arm, three 32-bit builds; then one table, ours against Microdot 2.7
+    code, out, err = make('BOARD=UNIX', 'size', 'MICROPY_DIR=' + MICROPY_DIR,
+                          env={'MICROPY_DIR': ''}, timeout=1800)
+    with open(os.path.join(ROOT, 'firmware', 'build', 'size', 'size.json')) as f:
+        results = json.load(f)
+    rows = results['rows']
+    qemu = shutil.which('qemu-system-arm') and shutil.which('arm-none-eabi-gcc')
+    for key, figures in rows.items():
+        if key.startswith('qemu_') and not qemu:
+            assert results['why'][key], key  # n/a, and says why
+            continue
+        assert figures['ours'] and figures['Microdot 2.7'], (key, results['why'].get(key))
+    assert 2000 < rows['import_frozen']['ours'] < 64 * 1024
+    assert rows['import_frozen']['ours'] < rows['import_mpy']['ours']
+    assert rows['flash_core']['ours'] < rows['flash_all']['ours']
+    assert rows['pageload_frozen']['ours'] < rows['pageload_mpy']['ours']
+    assert '| heap kept by `import microdot`, frozen |' in out
+    assert 'ours ÷ Microdot' in out
