@@ -289,7 +289,7 @@ size_build = rm -rf $(2)/frozen_content.c $(2)/frozen_mpy/microdot && \
   SIZE_BASE_MANIFEST=$(3) SIZE_PACKAGE_BASE=$(4) SIZE_FILES="$(5)" \
   $(PORT_MAKE) $(1) FROZEN_MANIFEST=$(abspath tools/size/manifest.py)
 
-size: firmware ## flash and heap of the frozen package next to Microdot 2.7's (UNIX: also 32-bit, under qemu)
+size: firmware ## flash and heap of the frozen package vs Microdot 2.7 (UNIX: 32-bit too)
 	@echo "==> the same port without microdot, for comparison"
 	@mkdir -p $(FW_BUILD)-base
 	@if [ "$$(cat $(FW_BUILD)-base/.microdot-config 2>/dev/null)" != "$(FW_CONFIG)" ]; then \
