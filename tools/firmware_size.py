@@ -486,6 +486,77 @@ def measure_board(args):
               'PORT=... to measure it on the board' % args.serial)
 
 
+# The optional modules of the package, each loaded only by apps that use it.
+EXTENSIONS = ('sse', 'websocket', 'multipart', 'cors', 'csrf', 'session', 'auth', 'login',
+              'ota', 'wifi', 'captive_dns', 'presets', 'test_client')
+
+EXTENSION_SCRIPT = """\
+import gc
+import sys
+import asyncio
+import microdot
+gc.collect()
+gc.collect()
+before = gc.mem_alloc()
+__import__('microdot.' + sys.argv[1])
+gc.collect()
+gc.collect()
+print('HEAP', gc.mem_alloc() - before)
+"""
+
+
+def extension_heap(binary, workdir):
+    """{module: heap its import keeps}, frozen, microdot imported first, each in a fresh
+    process."""
+    script = os.path.join(workdir, 'extension_heap.py')
+    with open(script, 'w') as f:
+        f.write(EXTENSION_SCRIPT)
+    found = {}
+    for name in EXTENSIONS:
+        out = subprocess.run([binary, script, name], capture_output=True, text=True,
+                             timeout=60, env=dict(os.environ, MICROPYPATH='.frozen'))
+        for line in out.stdout.splitlines():
+            if line.startswith('HEAP '):
+                found[name] = int(line.split()[1])
+    return found
+
+
+def extra_tables(binary, workdir):
+    """Markdown lines: the heap each optional module and each board preset costs."""
+    lines = []
+    if not os.path.exists(binary):
+        return lines
+    heaps = extension_heap(binary, workdir)
+    if heaps:
+        lines += ['', 'Heap kept by importing each optional module (frozen, after '
+                  '`import microdot`, its own process):', '',
+                  '| module | heap |', '|---|---:|']
+        lines += ['| `microdot.%s` | %s |' % (name, heaps[name]) for name in EXTENSIONS
+                  if name in heaps]
+    sys.path.insert(0, os.path.join(ROOT, 'tools'))
+    import preset_heap
+    rows = []
+    for row in preset_heap.presets.BOARDS:
+        board = row[0]
+        try:
+            used = preset_heap.measure(binary, board)
+        except (OSError, RuntimeError, ValueError) as exc:
+            rows.append('| %s | n/a (%s) | | | |' % (board, exc))
+            continue
+        settings = preset_heap.presets.preset(board)
+        heap = preset_heap.BOARD_HEAP.get(board)
+        left = heap - used - settings['heap_reserve'] if heap else None
+        rows.append('| %s | %d | %d | %s | %s |' % (
+            board, settings['max_connections'], used, heap or 'n/a',
+            left if left is not None else 'n/a'))
+    lines += ['', 'Board presets (frozen, 64-bit: a 32-bit board needs about half): the heap '
+              'in use with every connection the preset allows open, and what that leaves '
+              'the app (board heap less that and `heap_reserve`) where the board\'s heap is '
+              'known:', '', '| preset | connections | heap in use | board heap | left for '
+              'the app |', '|---|---:|---:|---:|---:|'] + rows
+    return lines
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument('--fetch-md27', metavar='SIZE_DIR')
@@ -516,6 +587,8 @@ def main(argv=None):
     results = new_results()
     with tempfile.TemporaryDirectory() as workdir:
         measure_unix(args, results, workdir)
+        progress(OURS, 'optional modules and board presets, frozen')
+        results['extra'] = extra_tables(args.micropython, workdir)
     file_notes(args, results)
     results['date'] = time.strftime('%Y-%m-%d %H:%M')
     results['commit'] = git_commit()
@@ -523,7 +596,7 @@ def main(argv=None):
     with open(os.path.join(args.size_dir, 'size.json'), 'w') as f:
         json.dump(results, f, indent=1)
     print()
-    print('\n'.join(table(results)))
+    print('\n'.join(table(results) + results['extra']))
     print()
     print('figures: %s (measured in %d s)' % (
         os.path.join(args.size_dir, 'size.json'), results['seconds']))
