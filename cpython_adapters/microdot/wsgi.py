@@ -5,7 +5,11 @@ Theory of operation
 ``Microdot`` here is the core application class plus ``__call__(environ, start_response)``.
 The core is asynchronous, so each server thread gets its own asyncio event loop, created on
 its first request and reused after that (never shared between threads, so threaded workers
-such as gunicorn's ``gthread`` are safe).  That loop's default executor runs sync handlers
+such as gunicorn's ``gthread`` are safe).  Each call into the core becomes a task on that
+loop, and the loop makes one pass (``loop.stop()``, then ``run_forever()``), in which the
+task takes its first step: most requests never wait for anything, so that pass finishes
+them.  Only a task that waits (for a socket, a timer, another task) keeps the loop running
+until it is done.  Public asyncio only.  The loop's default executor runs sync handlers
 inline: the server thread is already the place where blocking work belongs.
 
 The environ becomes a core ``Request`` and its body is loaded through ``Request.load_body()``
@@ -21,10 +25,8 @@ a stream/writer pair over that socket and ``microdot.websocket`` runs on it unch
 """
 
 import asyncio
-import collections
 import socket
 import threading
-from asyncio import _get_running_loop, _set_running_loop
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
@@ -46,30 +48,31 @@ except ImportError:  # a build without the WebSocket extension
 #### one event loop per thread
 
 class InlineExecutor(ThreadPoolExecutor):
-    """An executor that runs each call at once in the calling thread."""
+    """The thread loop's default executor: it runs each call at once, in the calling thread
+    (the server's worker thread, the place for blocking work under WSGI; it starts no
+    thread of its own).
+
+    Called from ``run_in_executor()`` on the running loop, as the core does for sync
+    handlers, it gives back an asyncio future of that loop that is already done, which
+    ``run_in_executor()`` returns as it is (asyncio futures pass through ``wrap_future()``):
+    the handler's caller goes on at once.  A ``concurrent.futures.Future`` would come back
+    through a thread-safe callback, a few passes of the loop later."""
 
     def __init__(self):
         super().__init__(max_workers=1)
 
     def submit(self, fn, /, *args, **kwargs):
-        future = Future()
         try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:
+            future = asyncio.get_running_loop().create_future()
+        except RuntimeError:  # not called from the loop: a plain concurrent future
+            future = Future()
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:
             future.set_exception(exc)
+        else:
+            future.set_result(result)
         return future
-
-
-def _run_inline(loop, run_in_executor):
-    # loop.run_in_executor() for the default executor: the call runs at once and its
-    # future is already done, so awaiting it does not wait for the loop
-    def run(executor, func, *args):
-        if executor is not None:
-            return run_in_executor(executor, func, *args)
-        future = loop.create_future()
-        future.set_result(func(*args))  # an exception propagates where it is awaited
-        return future
-    return run
 
 
 _local = threading.local()
@@ -81,44 +84,22 @@ def thread_loop():
     if loop is None or loop.is_closed():
         loop = asyncio.new_event_loop()
         loop.set_default_executor(InlineExecutor())
-        try:
-            loop.run_in_executor = _run_inline(loop, loop.run_in_executor)
-        except AttributeError:  # a loop type that cannot take it: plain executor calls
-            pass
         asyncio.set_event_loop(loop)
         _local.loop = loop
-        # the loop's queue of ready callbacks, when it has the standard one
-        ready = getattr(loop, '_ready', None)
-        _local.ready = ready if isinstance(ready, collections.deque) else None
     return loop
 
 
 def run_on_thread_loop(coro):
-    """Runs a coroutine to its end on this thread's loop and returns its result.
-
-    Most requests never wait for anything: then the coroutine's task takes its one step
-    right here (the loop marked running, as during ``run_until_complete()``, so that the
-    code sees the same asyncio as ever), without a pass through the loop's selector.  Only
-    when it really waits (for a socket, a timer, another task) does the loop run until the
-    task is done."""
+    """Runs a coroutine to its end on this thread's loop and returns its result."""
     loop = thread_loop()
-    ready = _local.ready
-    if ready is None or ready or _get_running_loop() is not None:
-        # callbacks already pending (they run first, as they always have), another loop
-        # running in this thread (refused as usual), or a loop of another kind
-        return loop.run_until_complete(coro)
     task = loop.create_task(coro)
-    if len(ready) != 1:  # not just the task's first step: let the loop do it
+    # stop() before run_forever(): the loop makes one pass, running the callbacks already
+    # queued, the task's first step among them
+    loop.stop()
+    loop.run_forever()
+    if not task.done():  # it waits for something: run the loop until the task is done
         return loop.run_until_complete(task)
-    step = ready.popleft()
-    _set_running_loop(loop)
-    try:
-        step._run()
-    finally:
-        _set_running_loop(None)
-    if task.done():
-        return task.result()
-    return loop.run_until_complete(task)
+    return task.result()
 
 
 #### request body and raw socket
@@ -220,11 +201,12 @@ class WSGIBody:
             return self.ready.pop(0)
         if self.chunks is None:
             raise StopIteration
-        try:
-            return run_on_thread_loop(self.chunks.__anext__())
-        except StopAsyncIteration:
+        chunk = run_on_thread_loop(_next_chunk(self.chunks))
+        if chunk is None:  # the end: the iterator is closed already
+            self.chunks = None
             self.close()
             raise StopIteration
+        return chunk
 
     def close(self):
         chunks, self.chunks = self.chunks, None
@@ -235,6 +217,16 @@ class WSGIBody:
             on_close, self.on_close = self.on_close, None
             if on_close is not None:
                 on_close()
+
+
+async def _next_chunk(chunks):
+    # the next chunk, or None once the body has ended and its iterator is closed (one pass
+    # of the loop for both)
+    try:
+        return await chunks.__anext__()
+    except StopAsyncIteration:
+        await chunks.aclose()
+        return None
 
 
 _header_names = {}  # environ key -> header name, for the names seen so far
