@@ -12,10 +12,12 @@ them.  Only a task that waits (for a socket, a timer, another task) keeps the lo
 until it is done.  Public asyncio only.  The loop's default executor runs sync handlers
 inline: the server thread is already the place where blocking work belongs.
 
-The environ becomes a core ``Request`` and its body is loaded through ``Request.load_body()``
-from a ``BufferedStream`` over ``wsgi.input``: at most ``CONTENT_LENGTH`` bytes, fewer is a
-400; with no Content-Length the input is read to its end only when the server says that is
-safe (``wsgi.input_terminated``, e.g. chunked uploads under gunicorn).  The response body is
+The environ becomes a core ``Request`` through the builder both adapters share
+(``_adapters.build_request()``; routes match ``SCRIPT_NAME + PATH_INFO``, or ``PATH_INFO``
+alone with ``mount_relative``), and its body is loaded through ``Request.load_body()`` from a
+``BufferedStream`` over ``wsgi.input``: at most ``CONTENT_LENGTH`` bytes, fewer is a 400;
+with no Content-Length the input is read to its end only when the server says that is safe
+(``wsgi.input_terminated``, e.g. chunked uploads under gunicorn).  The response body is
 returned as an iterable that advances the core's async body iterator one chunk at a time on
 the thread's loop, so async handlers, async generators and SSE all work; the server's
 ``close()`` of that iterable closes the user's generator.
@@ -31,12 +33,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
 from microdot import Microdot as BaseMicrodot
-from microdot import Request, Response
-from microdot.protocol import RequestError, body_framing
+from microdot import Response
+from microdot.protocol import RequestError
 from microdot.streams import BufferedStream
 
-from microdot._adapters import NO_UPGRADE, ShutdownSignal, body_chunks, error_response, \
-    header_list, new_headers, reason_phrase, request_target
+from microdot._adapters import NO_UPGRADE, AdapterBody, ShutdownSignal, body_chunks, \
+    build_request, error_response, header_list, load_body, reason_phrase
 
 try:
     from microdot.websocket import WebSocket, WebSocketError, websocket_upgrade, \
@@ -104,26 +106,20 @@ def run_on_thread_loop(coro):
 
 #### request body and raw socket
 
-class WSGIBodyStream(BufferedStream):
+class WSGIBodyStream(AdapterBody):
     """The request body from ``wsgi.input``: ``length`` bytes (fewer is a 400), or up to the
     end of the input when ``length`` is None (only where the server terminates the input)."""
 
-    chunk_size = 64 * 1024
-
-    def __init__(self, wsgi_input, length, limit=0):
+    def __init__(self, wsgi_input, length):
         super().__init__()
         self.input = wsgi_input
         self.remaining = length
-        self.limit = limit  # most bytes when the length is unknown (0: no limit)
-        self.total = 0
 
-    async def _more(self):
+    async def read_chunk(self):
+        if self.input is None:
+            return b''
         if self.remaining is None:
-            data = self.input.read(self.chunk_size) if self.input is not None else b''
-            self.total += len(data)
-            if self.limit and self.total > self.limit:
-                raise RequestError(413, 'Payload too large')
-            return data
+            return self.input.read(self.chunk_size)
         if self.remaining <= 0:
             return b''
         data = self.input.read(min(self.remaining, self.chunk_size))
@@ -132,6 +128,15 @@ class WSGIBodyStream(BufferedStream):
             raise RequestError(400, 'Incomplete body')
         self.remaining -= len(data)
         return data
+
+
+def _body_source(request, environ):
+    # where the body of a request with a body to load comes from
+    if 'Content-Length' in request.headers:
+        return WSGIBodyStream(environ.get('wsgi.input'), request.content_length)
+    if environ.get('wsgi.input_terminated'):  # e.g. a chunked upload under gunicorn
+        return WSGIBodyStream(environ.get('wsgi.input'), None)
+    return WSGIBodyStream(environ.get('wsgi.input'), 0)  # not to be read past its end
 
 
 class SocketStream(BufferedStream):
@@ -242,11 +247,30 @@ def _header_name(key):
     return name
 
 
+def _header_pairs(environ):
+    # the request headers in an environ, as (name, value) pairs
+    pairs = [(_header_name(key), environ[key]) for key in environ
+             if key[:1] == 'H' and key[:5] == 'HTTP_']  # (a 1-char slice allocates nothing)
+    ctype = environ.get('CONTENT_TYPE')
+    if ctype:
+        pairs.append(('Content-Type', ctype))
+    length = environ.get('CONTENT_LENGTH')
+    if length:
+        pairs.append(('Content-Length', length))
+    return pairs
+
+
 class Microdot(BaseMicrodot):
     """A Microdot application that is also a WSGI application."""
 
-    def __init__(self):
+    # Routes match SCRIPT_NAME + PATH_INFO, the whole path. True: they match PATH_INFO, the
+    # path relative to where the server mounted the application.
+    mount_relative = False
+
+    def __init__(self, mount_relative=None):
         super().__init__()
+        if mount_relative is not None:
+            self.mount_relative = mount_relative
         self.shutdown_signal = ShutdownSignal()
 
     # Asks the hosting server to stop once the current response has been sent: SIGTERM to
@@ -259,62 +283,32 @@ class Microdot(BaseMicrodot):
         """``(request, body_pending)``: the core ``Request`` for a WSGI environ, and
         whether its body is still to be loaded (it is not for an HTTP/1.x request without
         Content-Length or Transfer-Encoding: ``request.body`` is then ``b''``)."""
-        fields = {}
-        keymap = {}  # lower-case name -> name
-        # (a 1-char slice costs no allocation)
-        for key in [key for key in environ if key[:1] == 'H' and key[:5] == 'HTTP_']:
-            name = _header_name(key)
-            keymap[name.lower()] = name
-            fields[name] = environ[key]
-        ctype = environ.get('CONTENT_TYPE')
-        if ctype:
-            keymap['content-type'] = 'Content-Type'
-            fields['Content-Type'] = ctype
-        length = environ.get('CONTENT_LENGTH')
-        if length:
-            keymap['content-length'] = 'Content-Length'
-            fields['Content-Length'] = length
-        headers = new_headers(fields, keymap)
-        raw = environ.get('RAW_URI') or environ.get('REQUEST_URI')
-        path = environ.get('PATH_INFO', '') or '/'
-        query = environ.get('QUERY_STRING', '')
         script = environ.get('SCRIPT_NAME', '')
-        if raw == path and not query and not script and '%' not in raw and '?' not in raw:
-            target = raw  # the usual case: nothing decoded, no query, not mounted
-        else:
-            target = request_target(raw, script, path, query)
+        path = script + environ.get('PATH_INFO', '') or '/'
+        protocol = environ.get('SERVER_PROTOCOL') or 'HTTP/1.1'
         addr = environ.get('REMOTE_ADDR')
-        port = environ.get('REMOTE_PORT')
         client_addr = None
         if addr:
+            port = environ.get('REMOTE_PORT')
             client_addr = (addr, int(port)) if port and port.isdigit() else (addr, 0)
-        protocol = environ.get('SERVER_PROTOCOL', 'HTTP/1.1')
-        version = protocol[5:] if protocol[:5] == 'HTTP/' else '1.1'
-        body = None
-        if length or 'transfer-encoding' in keymap:
-            body_framing(headers, version)  # the built-in server's framing rules
-        elif version[:1] == '1':
-            body = b''
         sock = NO_UPGRADE
         raw_socket = environ.get('gunicorn.socket')
-        if raw_socket is not None and 'HTTP_UPGRADE' in environ:
+        if raw_socket is not None and 'HTTP_UPGRADE' in environ and protocol == 'HTTP/1.1':
             sock = (SocketStream(raw_socket), SocketWriter(raw_socket))
-        request = Request(self, client_addr, environ.get('REQUEST_METHOD', 'GET'),
-                          target, version, headers, body=body,
-                          scheme=environ.get('wsgi.url_scheme', 'http'), sock=sock)
+        request, body_pending = build_request(
+            self, environ.get('REQUEST_METHOD', 'GET'), path,
+            environ.get('RAW_URI') or environ.get('REQUEST_URI'),
+            environ.get('QUERY_STRING', ''), script, protocol, _header_pairs(environ),
+            client_addr, environ.get('wsgi.url_scheme', 'http'), sock,
+            mount_relative=self.mount_relative)
         request.environ = environ
-        return request, body is None
+        return request, body_pending
 
     async def wsgi_dispatch(self, environ):
         try:
             request, body_pending = self.wsgi_request(environ)
             if body_pending:
-                length = request.content_length if 'Content-Length' in request.headers \
-                    else None
-                if length is None and not environ.get('wsgi.input_terminated'):
-                    length = 0  # the input may not be read past what was declared
-                await request.load_body(WSGIBodyStream(environ.get('wsgi.input'), length,
-                                                       request.max_content_length))
+                await load_body(request, _body_source(request, environ))
         except RequestError as exc:
             return error_response(exc)
         except EOFError:

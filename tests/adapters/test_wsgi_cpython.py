@@ -52,11 +52,22 @@ def test_forty_concurrent_requests_under_gthread(start_shared):
     assert len(set().union(*loops.values())) == len(loops)
 
 
-def test_script_name_is_the_mount_point(start_server):
-    server = start_server('gunicorn-sync', env={'SCRIPT_NAME': '/api'}, ready_path='/api/')
-    r = httpx.get(server.url + '/api/server')
+def test_routes_see_script_name_and_path_info(start_server):
+    # the whole path, as under Microdot 2.x's WSGI adapter
+    server = start_server('gunicorn-sync', env={'SCRIPT_NAME': '/api'},
+                          ready_path='/api/server')
+    r = httpx.get(server.url + '/api/server?q=1')
     assert r.json() == {'asgi_type': None, 'root_path': None, 'wsgi_version': [1, 0],
-                        'script_name': '/api', 'path': '/server'}
+                        'script_name': '/api', 'path': '/api/server', 'url': '/api/server?q=1'}
+    assert httpx.get(server.url + '/api/').status_code == 404  # /api/ has no route
+
+
+def test_mount_relative_routes_match_path_info(start_server):
+    server = start_server('gunicorn-sync', app='wsgi_mount_relative_app',
+                          env={'SCRIPT_NAME': '/api'}, ready_path='/api/')
+    r = httpx.get(server.url + '/api/server?q=1')
+    assert (r.json()['path'], r.json()['url'], r.json()['script_name']) == \
+        ('/server', '/server?q=1', '/api')
     assert httpx.get(server.url + '/api/caf%C3%A9').json() == \
         {'path': '/caf%C3%A9', 'url': '/caf%C3%A9'}
 
