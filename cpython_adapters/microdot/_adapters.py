@@ -284,9 +284,9 @@ def error_response(exc):
 #### stopping the server
 
 class ShutdownSignal:
-    """``app.shutdown()`` under a server: SIGTERM (every server's graceful-stop signal) to the
-    hosting server process, sent once the request that asked has been answered (at once when
-    no request is in flight)."""
+    """``app.shutdown()`` under a server: asks the hosting server to stop the way it stops
+    gracefully (see ``stop_hosting_server()``), once the request that asked has been
+    answered (at once when no request is in flight)."""
 
     def __init__(self):
         self.in_flight = 0
@@ -315,13 +315,24 @@ class ShutdownSignal:
         if due:
             self.send()
 
-    # Sends SIGTERM, once.
+    # Stops the server, once.
     def send(self):
         with self.lock:
             if self.sent:
                 return
             self.sent = True
-        os.kill(hosting_server_pid(), signal.SIGTERM)
+        stop_hosting_server()
+
+
+def stop_hosting_server():
+    """Asks the server this process serves for to stop: uWSGI through its own API (a SIGTERM
+    would make its master reload), every other server with SIGTERM, its graceful stop, sent
+    to the process that runs it (see ``hosting_server_pid()``)."""
+    uwsgi = sys.modules.get('uwsgi')
+    if uwsgi is not None and hasattr(uwsgi, 'stop'):
+        uwsgi.stop()
+        return
+    os.kill(hosting_server_pid(), signal.SIGTERM)
 
 
 def hosting_server_pid():

@@ -17,7 +17,8 @@ The environ becomes a core ``Request`` through the builder both adapters share
 alone with ``mount_relative``), and its body is loaded through ``Request.load_body()`` from a
 ``BufferedStream`` over ``wsgi.input``: at most ``CONTENT_LENGTH`` bytes, fewer is a 400;
 with no Content-Length the input is read to its end only when the server says that is safe
-(``wsgi.input_terminated``, e.g. chunked uploads under gunicorn).  The response body is
+(``wsgi.input_terminated``, e.g. chunked uploads under gunicorn); under uWSGI a chunked
+body is read with uWSGI's chunked input API.  The response body is
 returned as an iterable that advances the core's async body iterator one chunk at a time on
 the thread's loop, so async handlers, async generators and SSE all work; the server's
 ``close()`` of that iterable closes the user's generator.
@@ -28,6 +29,7 @@ a stream/writer pair over that socket and ``microdot.websocket`` runs on it unch
 
 import asyncio
 import socket
+import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -118,16 +120,34 @@ class WSGIBodyStream(AdapterBody):
     async def read_chunk(self):
         if self.input is None:
             return b''
-        if self.remaining is None:
-            return self.input.read(self.chunk_size)
-        if self.remaining <= 0:
-            return b''
-        data = self.input.read(min(self.remaining, self.chunk_size))
+        try:
+            if self.remaining is None:
+                return self.input.read(self.chunk_size)
+            if self.remaining <= 0:
+                return b''
+            data = self.input.read(min(self.remaining, self.chunk_size))
+        except OSError:  # (uWSGI's input raises it when the client ends the body early)
+            data = b''
         if not data:
             self.remaining = 0
             raise RequestError(400, 'Incomplete body')
         self.remaining -= len(data)
         return data
+
+
+class UWSGIChunkedBody(AdapterBody):
+    """A chunked request body under uWSGI, which does not terminate ``wsgi.input``: read
+    with its chunked input API (``uwsgi.chunked_read()``, ``b''`` after the last chunk)."""
+
+    def __init__(self, chunked_read):
+        super().__init__()
+        self.chunked_read = chunked_read
+
+    async def read_chunk(self):
+        try:
+            return self.chunked_read()
+        except OSError:  # uWSGI's error for a malformed chunk or a client that stalled
+            raise RequestError(400, 'Incomplete body')
 
 
 def _body_source(request, environ):
@@ -136,6 +156,10 @@ def _body_source(request, environ):
         return WSGIBodyStream(environ.get('wsgi.input'), request.content_length)
     if environ.get('wsgi.input_terminated'):  # e.g. a chunked upload under gunicorn
         return WSGIBodyStream(environ.get('wsgi.input'), None)
+    uwsgi = sys.modules.get('uwsgi')
+    if uwsgi is not None and hasattr(uwsgi, 'chunked_read') and \
+            request.headers.get('Transfer-Encoding', '').lower() == 'chunked':
+        return UWSGIChunkedBody(uwsgi.chunked_read)
     return WSGIBodyStream(environ.get('wsgi.input'), 0)  # not to be read past its end
 
 
@@ -273,8 +297,8 @@ class Microdot(BaseMicrodot):
             self.mount_relative = mount_relative
         self.shutdown_signal = ShutdownSignal()
 
-    # Asks the hosting server to stop once the current response has been sent: SIGTERM to
-    # gunicorn's arbiter (the parent of the worker this runs in), else to this process.
+    # Asks the hosting server to stop once the current response has been sent (see
+    # _adapters.stop_hosting_server()).
     def shutdown(self):
         self.shutdown_requested = True
         self.shutdown_signal.request()

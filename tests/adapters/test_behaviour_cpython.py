@@ -1,6 +1,6 @@
 # The same route/request/response behaviour, through every adapter and server: uvicorn
-# (h11/asyncio and httptools/uvloop), hypercorn, gunicorn (sync, gthread) and wsgiref with
-# wsgiref.validate around the WSGI app.
+# (h11/asyncio and httptools/uvloop), hypercorn, gunicorn (sync, gthread), wsgiref with
+# wsgiref.validate around the WSGI app, and uWSGI.
 import hashlib
 import json
 import os

@@ -1,13 +1,14 @@
 # The adapters driven in this process with hand-made scopes and environs: the path the routes
 # see (root_path / SCRIPT_NAME, mount_relative), request.http_version, header names sent to
-# ASGI servers, the request builder both adapters share, and public asyncio in the WSGI
-# adapter.
+# ASGI servers, the request builder both adapters share, public asyncio in the WSGI adapter,
+# and how app.shutdown() stops uWSGI.
 import asyncio
 import io
 import os
 import re
 import sys
 import threading
+import types
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -355,3 +356,18 @@ def test_wsgi_handlers_of_every_kind_on_the_thread_loop(adapters, server_thread)
         {'task': 'from a task', 'current': True}
     assert run_wsgi(server_thread, app, path_info='/stream')[2] == b'c0;c1;c2;'
 
+
+#### app.shutdown()
+
+def test_shutdown_under_uwsgi_uses_its_stop_api(adapters, monkeypatch):
+    _adapters = adapters[2]
+    stopped = []
+    monkeypatch.setitem(sys.modules, 'uwsgi', types.SimpleNamespace(
+        stop=lambda: stopped.append(True)))
+    monkeypatch.setattr(_adapters.os, 'kill', lambda *args: pytest.fail('signal sent'))
+    signal = _adapters.ShutdownSignal()
+    signal.begin()
+    signal.request()
+    assert stopped == []  # a request is in flight
+    signal.end()
+    assert stopped == [True]
