@@ -8,8 +8,8 @@ its first request and reused after that (never shared between threads, so thread
 such as gunicorn's ``gthread`` are safe).  Each call into the core becomes a task on that
 loop, and the loop makes one pass (``loop.stop()``, then ``run_forever()``), in which the
 task takes its first step: most requests never wait for anything, so that pass finishes
-them.  Only a task that waits (for a socket, a timer, another task) keeps the loop running
-until it is done.  Public asyncio only.  The loop's default executor runs sync handlers
+them, with no system call (see ``OnePassSelector``).  Only a task that waits (for a socket, a
+timer, another task) keeps the loop running until it is done.  Public asyncio only.  The loop's default executor runs sync handlers
 inline: the server thread is already the place where blocking work belongs.
 
 The environ becomes a core ``Request`` through the builder both adapters share
@@ -28,6 +28,7 @@ a stream/writer pair over that socket and ``microdot.websocket`` runs on it unch
 """
 
 import asyncio
+import selectors
 import socket
 import sys
 import threading
@@ -79,6 +80,21 @@ class InlineExecutor(ThreadPoolExecutor):
         return future
 
 
+class OnePassSelector(selectors.DefaultSelector):
+    """The thread loop's selector.  A poll that may not wait (timeout 0) with nothing
+    registered but the loop's own wake-up socket is answered without a system call: that
+    socket only wakes a loop that waits (a thread-safe callback is queued already).  The
+    system call would let go of the GIL in every pass, which under a threaded server
+    (gunicorn ``gthread``, uWSGI ``--threads``) hands the interpreter to another thread in
+    the middle of each request.  A poll that may wait, or that watches other sockets (a
+    WebSocket's), is made as usual."""
+
+    def select(self, timeout=None):
+        if timeout is not None and timeout <= 0 and len(self.get_map()) <= 1:
+            return []
+        return super().select(timeout)
+
+
 _local = threading.local()
 
 
@@ -86,7 +102,7 @@ def thread_loop():
     """This thread's event loop (created on first use)."""
     loop = getattr(_local, 'loop', None)
     if loop is None or loop.is_closed():
-        loop = asyncio.new_event_loop()
+        loop = asyncio.SelectorEventLoop(OnePassSelector())
         loop.set_default_executor(InlineExecutor())
         asyncio.set_event_loop(loop)
         _local.loop = loop

@@ -357,6 +357,36 @@ def test_wsgi_handlers_of_every_kind_on_the_thread_loop(adapters, server_thread)
     assert run_wsgi(server_thread, app, path_info='/stream')[2] == b'c0;c1;c2;'
 
 
+def test_a_request_that_waits_for_nothing_makes_no_poll(adapters, server_thread,
+                                                        monkeypatch):
+    # (a poll is a system call that lets go of the GIL: under threaded servers, another
+    # thread would take over in the middle of each request)
+    wsgi = adapters[1]
+    polls = []
+    base = wsgi.OnePassSelector.__mro__[1]
+    real_select = base.select
+
+    def counting_select(self, timeout=None):
+        polls.append(timeout)
+        return real_select(self, timeout)
+    monkeypatch.setattr(base, 'select', counting_select)
+    app = wsgi.Microdot()
+
+    @app.route('/')
+    async def index(request):
+        return 'hello'
+
+    @app.route('/sleep')
+    async def sleep(request):
+        await asyncio.sleep(0.01)
+        return 'slept'
+
+    assert run_wsgi(server_thread, app)[2] == b'hello'
+    assert polls == []
+    assert run_wsgi(server_thread, app, path_info='/sleep')[2] == b'slept'
+    assert any(t is None or t > 0 for t in polls)  # one that waits: the loop polls and waits
+
+
 #### app.shutdown()
 
 def test_shutdown_under_uwsgi_uses_its_stop_api(adapters, monkeypatch):
