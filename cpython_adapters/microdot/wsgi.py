@@ -89,8 +89,12 @@ class OnePassSelector(selectors.DefaultSelector):
     the middle of each request.  A poll that may wait, or that watches other sockets (a
     WebSocket's), is made as usual."""
 
+    def __init__(self):
+        super().__init__()
+        self.registered = self.get_map()  # (a live view of what is registered)
+
     def select(self, timeout=None):
-        if timeout is not None and timeout <= 0 and len(self.get_map()) <= 1:
+        if timeout is not None and timeout <= 0 and len(self.registered) <= 1:
             return []
         return super().select(timeout)
 
