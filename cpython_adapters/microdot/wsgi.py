@@ -9,8 +9,9 @@ such as gunicorn's ``gthread`` are safe).  Each call into the core becomes a tas
 loop, and the loop makes one pass (``loop.stop()``, then ``run_forever()``), in which the
 task takes its first step: most requests never wait for anything, so that pass finishes
 them, with no system call (see ``OnePassSelector``).  Only a task that waits (for a socket, a
-timer, another task) keeps the loop running until it is done.  Public asyncio only.  The loop's default executor runs sync handlers
-inline: the server thread is already the place where blocking work belongs.
+timer, another task) keeps the loop running until it is done.  Public asyncio only.  The
+loop's default executor runs sync handlers inline: the server thread is already the place
+where blocking work belongs.
 
 The environ becomes a core ``Request`` through the builder both adapters share
 (``_adapters.build_request()``; routes match ``SCRIPT_NAME + PATH_INFO``, or ``PATH_INFO``
