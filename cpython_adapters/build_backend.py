@@ -16,7 +16,9 @@ must be the union of the two, so the core is brought in at build time:
   maps ``microdot`` to the core directory *and* the adapters directory (its ``__path__`` has
   both), so edits to either show up without reinstalling.
 
-Nothing is written into the source tree.  Build requirements: none (``tomli`` on Python < 3.11).
+Nothing is written into the source tree.  Build requirements: none, on every Python the
+package supports: ``pyproject.toml`` is read with ``tomllib`` where the standard library has it
+(3.11+), else with the small reader below, which knows the TOML this file uses.
 """
 
 import base64
@@ -31,8 +33,8 @@ import zipfile
 
 try:
     import tomllib
-except ImportError:  # Python < 3.11: declared in get_requires_for_build_*
-    import tomli as tomllib
+except ImportError:  # Python < 3.11: read_toml() below
+    tomllib = None
 
 PACKAGE = 'microdot'
 ROOT = os.path.abspath(os.path.dirname(__file__))
@@ -45,8 +47,177 @@ EPOCH = int(os.environ.get('SOURCE_DATE_EPOCH', '315532800'))  # 1980-01-01
 #### project description
 
 def _pyproject():
-    with open(os.path.join(ROOT, 'pyproject.toml'), 'rb') as f:
-        return tomllib.load(f)
+    with open(os.path.join(ROOT, 'pyproject.toml'), encoding='utf-8') as f:
+        text = f.read()
+    return tomllib.loads(text) if tomllib is not None else read_toml(text)
+
+
+_BARE_KEY = re.compile(r'[A-Za-z0-9_-]+')
+_SCALAR = re.compile(r'true|false|[+-]?[0-9][0-9_]*')
+_ESCAPES = {'b': '\b', 't': '\t', 'n': '\n', 'f': '\f', 'r': '\r', '"': '"', '\\': '\\'}
+
+
+def read_toml(text):
+    """The TOML document ``text`` as a dict, for Pythons without ``tomllib``: tables, dotted
+    and quoted keys, single-line strings, integers, booleans, arrays and inline tables.
+    Anything else (dates, floats, multi-line strings, arrays of tables) is a ValueError."""
+    return _TomlReader(text).document()
+
+
+class _TomlReader:
+    def __init__(self, text):
+        self.text = text
+        self.pos = 0
+
+    def error(self, what):
+        line = self.text.count('\n', 0, self.pos) + 1
+        raise ValueError('pyproject.toml, line %d: %s (this Python has no tomllib: only '
+                         'simple TOML is understood)' % (line, what))
+
+    def peek(self):
+        return self.text[self.pos:self.pos + 1]
+
+    def expect(self, char):
+        if self.peek() != char:
+            self.error('%r expected' % char)
+        self.pos += 1
+
+    # Skips spaces, tabs and comments, and line ends too with newlines=True.
+    def skip(self, newlines=False):
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            if char in ' \t' or (newlines and char in '\r\n'):
+                self.pos += 1
+            elif char == '#':
+                end = self.text.find('\n', self.pos)
+                self.pos = len(self.text) if end < 0 else end
+            else:
+                break
+
+    def document(self):
+        root = table = {}
+        while True:
+            self.skip(newlines=True)
+            if self.pos >= len(self.text):
+                return root
+            if self.peek() == '[':
+                self.pos += 1
+                if self.peek() == '[':
+                    self.error('arrays of tables are not supported')
+                table = self.table(root, self.key())
+                self.skip()
+                self.expect(']')
+            else:
+                self.key_value(table)
+            self.skip()
+            if self.peek() not in ('\r', '\n', ''):
+                self.error('line end expected')
+
+    def table(self, table, keys):
+        for key in keys:
+            table = table.setdefault(key, {})
+            if not isinstance(table, dict):
+                self.error('%s is not a table' % key)
+        return table
+
+    def key(self):
+        keys = []
+        while True:
+            self.skip()
+            if self.peek() in ('"', "'"):
+                keys.append(self.string())
+            else:
+                match = _BARE_KEY.match(self.text, self.pos)
+                if match is None:
+                    self.error('key expected')
+                keys.append(match.group())
+                self.pos = match.end()
+            self.skip()
+            if self.peek() != '.':
+                return keys
+            self.pos += 1
+
+    def key_value(self, table):
+        keys = self.key()
+        self.expect('=')
+        self.skip()
+        value = self.value()
+        table = self.table(table, keys[:-1])
+        if keys[-1] in table:
+            self.error('%s is defined twice' % keys[-1])
+        table[keys[-1]] = value
+
+    def value(self):
+        char = self.peek()
+        if char in ('"', "'"):
+            return self.string()
+        if char == '[':
+            self.pos += 1
+            items = []
+            while True:
+                self.skip(newlines=True)
+                if self.peek() == ']':
+                    self.pos += 1
+                    return items
+                items.append(self.value())
+                self.skip(newlines=True)
+                if self.peek() == ',':
+                    self.pos += 1
+                elif self.peek() != ']':
+                    self.error("',' or ']' expected")
+        if char == '{':
+            self.pos += 1
+            table = {}
+            self.skip()
+            if self.peek() == '}':
+                self.pos += 1
+                return table
+            while True:
+                self.key_value(table)
+                self.skip()
+                if self.peek() == '}':
+                    self.pos += 1
+                    return table
+                self.expect(',')
+        match = _SCALAR.match(self.text, self.pos)
+        end = match.end() if match else self.pos
+        if match is None or (end < len(self.text) and self.text[end] not in ' \t\r\n,]}#'):
+            self.error('unsupported value')
+        self.pos = end
+        word = match.group()
+        if word in ('true', 'false'):
+            return word == 'true'
+        return int(word.replace('_', ''))
+
+    def string(self):
+        quote = self.peek()
+        if self.text.startswith(quote * 3, self.pos):
+            self.error('multi-line strings are not supported')
+        self.pos += 1
+        out = []
+        while True:
+            char = self.peek()
+            if char in ('', '\n'):
+                self.error('unterminated string')
+            self.pos += 1
+            if char == quote:
+                return ''.join(out)
+            if char != '\\' or quote == "'":
+                out.append(char)
+                continue
+            char = self.peek()
+            self.pos += 1
+            if char in _ESCAPES:
+                out.append(_ESCAPES[char])
+            elif char in ('u', 'U'):
+                digits = self.text[self.pos:self.pos + (4 if char == 'u' else 8)]
+                if len(digits) not in (4, 8) or \
+                        any(d not in '0123456789abcdefABCDEF' for d in digits):
+                    self.error('bad escape')
+                out.append(chr(int(digits, 16)))
+                self.pos += len(digits)
+            else:
+                self.error('bad escape')
 
 
 def _is_sdist():
@@ -252,7 +423,7 @@ def prepare_metadata_for_build_editable(metadata_directory, config_settings=None
 
 
 def _requires(config_settings=None):
-    return ['tomli>=1.1'] if sys.version_info < (3, 11) else []
+    return []  # (not even on Python < 3.11: see read_toml())
 
 
 get_requires_for_build_wheel = _requires

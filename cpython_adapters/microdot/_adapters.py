@@ -1,10 +1,19 @@
 """What the ASGI and WSGI adapters share (CPython only).
 
-Both adapters are thin edges around the core: they turn a scope or an environ into a core
-``Request`` (the same ``Request`` class, limits and body loading as the built-in server), call
-``app.dispatch_request()``, and carry the ``Response`` head and body chunks back out.  This
-module holds the small translations both need: the request target, header encoding, the status
-reason, and asking the hosting server to stop.
+Theory of operation
+-------------------
+Both adapters are thin edges around the core.  Each reads its server's description of a
+request (an ASGI scope, a WSGI environ) into plain values: method, decoded path, raw path,
+query, mount point, protocol, header pairs, client, scheme.  ``build_request()`` turns those
+into a core ``Request`` the same way for both: the target the routes see, the headers (repeats
+merged as the built-in server merges them), the body framing rules, and whether a body is
+still to be read.  Bodies are then loaded by the core's ``Request.load_body()`` from an
+``AdapterBody`` (the core's limits apply; a body of unknown length may not grow past
+``max_content_length``).  ``dispatch_request()`` gives a complete ``Response``, and this module
+also turns its head into what each protocol sends.
+
+Routes match the whole path the server gives (ASGI ``path``, WSGI ``SCRIPT_NAME + PATH_INFO``)
+unless the application routes relative to its mount point (``mount_relative``).
 """
 
 import inspect
@@ -15,10 +24,12 @@ import sys
 import threading
 from urllib.parse import quote, unquote_to_bytes
 
-from microdot.protocol import RequestError, reason_phrase as standard_reason
-from microdot.structures import HTTPException
-from microdot.messages import Response
-from microdot.structures import NoCaseDict
+from microdot.messages import Request, Response
+from microdot import protocol
+from microdot.protocol import RequestError, body_framing, \
+    reason_phrase as standard_reason
+from microdot.streams import BufferedStream
+from microdot.structures import HTTPException, NoCaseDict
 
 # Connection-level headers a server manages itself; an application must not pass them on
 # (PEP 3333 forbids them outright, ASGI servers frame the body themselves).
@@ -33,72 +44,137 @@ NO_CONTENT_SKIP = HOP_BY_HOP | {'content-type'}
 _PATH_SAFE = "/!$&'()*+,;=:@-._~"
 
 
-def request_target(raw_path, root_path, path, query_string):
-    """The request target (``path?query``) as the client sent it, relative to ``root_path``.
+#### the request
 
-    ``raw_path`` is the undecoded path when the server gives it (ASGI ``raw_path``, gunicorn's
-    ``RAW_URI``), else None; ``path`` is the decoded path as latin-1 characters of its bytes;
-    ``root_path`` (already decoded) is where the application is mounted.
+def build_request(app, method, path, raw_path, query, mount, protocol, header_pairs,
+                  client_addr, scheme, sock, mount_relative=False, websocket=False):
+    """``(request, body_pending)``: the core ``Request`` for one request as a server
+    described it, and whether its body is still to be loaded.
+
+    ``path`` is the decoded path (latin-1 characters of its bytes) and ``raw_path`` the path
+    as the client sent it when the server gives it (else None); ``mount`` is where the
+    application is mounted (ASGI ``root_path``, WSGI ``SCRIPT_NAME``); ``protocol`` is like
+    ``'HTTP/1.1'``; ``header_pairs`` yields ``(name, value)`` strings.  The body is not
+    pending when the request cannot carry one (a WebSocket handshake, HTTP/1.x without
+    Content-Length or Transfer-Encoding): ``request.body`` is then ``b''``.
     """
-    target = None
+    fields = {}
+    keymap = {}  # lower-case name -> the name as received
+    for name, value in header_pairs:
+        lower = name.lower()
+        seen = keymap.get(lower)
+        if seen is None:
+            keymap[lower] = name
+            fields[name] = value
+        else:
+            fields[seen] = merge_header(name, fields[seen], value)
+    headers = NoCaseDict(fields, keymap)
+    version = protocol[5:] if protocol[:5] == 'HTTP/' else '1.1'
+    body = None
+    if 'content-length' in keymap or 'transfer-encoding' in keymap:
+        # the built-in server's framing rules (e.g. Content-Length beside Transfer-Encoding
+        # is refused), whatever the server tolerated
+        body_framing(headers, version)
+    elif websocket or version[:1] == '1':
+        body = b''  # (HTTP/2 and later frame a body without either header)
+    request = Request(app, client_addr, method,
+                      request_target(path, raw_path, query, mount, mount_relative),
+                      protocol, headers, body=body, scheme=scheme, sock=sock)
+    return request, body is None
+
+
+def request_target(path, raw_path, query, mount='', mount_relative=False):
+    """The request target (``path?query``) the routes see.
+
+    The path is ``path`` (decoded, as latin-1 characters of its bytes), relative to
+    ``mount`` when ``mount_relative`` is set, spelled as the client sent it when ``raw_path``
+    (which may include the query, and may lack ``mount``: uvicorn gives it as received from a
+    proxy that stripped the prefix) decodes to it, else percent-encoded again."""
     if raw_path:
         i = raw_path.find('?')
         if i >= 0:
             raw_path = raw_path[:i]
-        if root_path:
-            prefix = quote(root_path.encode('latin-1'), safe=_PATH_SAFE)
-            if raw_path.startswith(prefix):
-                raw_path = raw_path[len(prefix):]
-            elif raw_path.startswith(root_path):
-                raw_path = raw_path[len(root_path):]
-            else:
-                raw_path = None  # the server rewrote the path: trust the decoded one
-        if raw_path is not None and raw_path.startswith('/') and \
-                _same_path(raw_path, path):
-            target = raw_path
-    if target is None:
-        target = quote(path.encode('latin-1'), safe=_PATH_SAFE) or '/'
-    if query_string:
-        target += '?' + query_string
+    if raw_path == path and '%' not in path and not (mount and mount_relative):
+        target = path  # the usual case: nothing was decoded or mounted
+    else:
+        if mount and mount_relative and path.startswith(mount) and \
+                path[len(mount):len(mount) + 1] in ('', '/'):
+            path = path[len(mount):] or '/'
+        target = None
+        if raw_path:
+            for candidate in _raw_candidates(raw_path, mount, mount_relative):
+                if candidate[:1] == '/' and _same_path(candidate, path):
+                    target = candidate
+                    break
+        if target is None:  # the server rewrote the path: trust the decoded one
+            target = quote(path.encode('latin-1'), safe=_PATH_SAFE) or '/'
+    if query:
+        target += '?' + query
     return target
 
 
+def _raw_candidates(raw_path, mount, mount_relative):
+    # the spellings of the raw path that may decode to the routed path
+    yield raw_path
+    if mount:
+        encoded = quote(mount.encode('latin-1'), safe=_PATH_SAFE)
+        if not mount_relative:
+            yield encoded + raw_path  # the server gave the path without its mount point
+        else:
+            for prefix in (encoded, mount):
+                if raw_path.startswith(prefix):
+                    yield raw_path[len(prefix):]
+
+
 def _same_path(raw, decoded):
-    # does the raw path decode to the server's decoded path? (guards against servers that
-    # rewrote one but not the other)
+    # does the raw path decode to the server's decoded path?
     if '%' not in raw:
         return raw == decoded
     return unquote_to_bytes(raw) == decoded.encode('latin-1')
 
 
-def add_header(headers, name, value):
-    """Adds one request header to a ``NoCaseDict``, merging repeats the way the core does."""
-    old = headers.get(name)
-    headers[name] = value if old is None else merge_header(name, old, value)
-
-
 def merge_header(name, old, value):
-    """The value of a request header that came twice: ``old`` and ``value`` joined (a
-    ``RequestError(400)`` for two different Content-Length or Host values)."""
-    lower = name.lower()
-    if lower == 'content-length' or lower == 'host':
-        if old != value:
-            raise RequestError(400, 'Conflicting ' + name)
-        return old
-    if lower == 'cookie':
-        return old + '; ' + value
-    return old + ', ' + value
+    """The value of a request header that came twice: ``old`` and ``value`` joined as the
+    core's parser joins them (a ``RequestError(400)`` for two different Content-Length or
+    Host values)."""
+    return protocol.merge_header(name.lower(), old, value)
 
 
-def latin1(value):
-    """A header value as a latin-1 string whose characters are the bytes to send (UTF-8 for
-    characters outside latin-1)."""
-    try:
-        value.encode('latin-1')
-        return value
-    except UnicodeEncodeError:
-        return value.encode('utf-8').decode('latin-1')
+class AdapterBody(BufferedStream):
+    """A request body as a ``BufferedStream`` for ``Request.load_body()``: subclasses give
+    ``read_chunk()`` (the next bytes, ``b''`` at the end).  ``limit`` is the most bytes a
+    body without Content-Length may have (0: no limit): past it, a 413."""
 
+    chunk_size = 64 * 1024
+
+    def __init__(self):
+        super().__init__()
+        self.limit = 0
+        self.total = 0
+
+    async def read_chunk(self):
+        return b''
+
+    async def _more(self):
+        data = await self.read_chunk()
+        if data and self.limit:
+            self.total += len(data)
+            if self.total > self.limit:
+                raise RequestError(413, 'Payload too large')
+        return data
+
+
+async def load_body(request, body):
+    """Loads the request body from ``body`` (an ``AdapterBody``) as the built-in server
+    does: small bodies into ``request.body``, larger allowed ones left in
+    ``request.stream``, a declared length over ``max_content_length`` answered 413 at
+    dispatch, and an undeclared one cut off with a 413 once it grows past it."""
+    if 'Content-Length' not in request.headers:
+        body.limit = request.max_content_length
+    await request.load_body(body)
+
+
+#### the response
 
 def header_list(response):
     """The response's headers as ``(name, value)`` latin-1 strings, hop-by-hop ones left out.
@@ -112,17 +188,41 @@ def header_list(response):
     return headers
 
 
+_lower_names = {}  # header name -> (lower-case str, its bytes), for the names seen so far
+
+
 def header_bytes(response):
-    """``header_list()`` as ``(name, value)`` bytes pairs, the way ASGI sends them."""
+    """``header_list()`` as ``(name, value)`` bytes pairs, names in lower case as the ASGI
+    spec requires."""
     status = response.status_code
     skip = NO_CONTENT_SKIP if status < 200 or status == 204 or status == 304 else HOP_BY_HOP
-    items = response.header_items()
+    names = _lower_names
+    pairs = []
+    for name, value in response.header_items():
+        lower = names.get(name)
+        if lower is None:
+            lower = name.lower()
+            lower = (lower, lower.encode('latin-1'))
+            if len(names) < 256:
+                names[name] = lower
+        if lower[0] in skip:
+            continue
+        try:
+            value = value.encode('latin-1')
+        except UnicodeEncodeError:  # a value beyond latin-1 goes out as UTF-8
+            value = value.encode('utf-8')
+        pairs.append((lower[1], value))
+    return pairs
+
+
+def latin1(value):
+    """A header value as a latin-1 string whose characters are the bytes to send (UTF-8 for
+    characters outside latin-1)."""
     try:
-        return [(name.encode('latin-1'), value.encode('latin-1')) for name, value in items
-                if name.lower() not in skip]
-    except UnicodeEncodeError:  # a value beyond latin-1 goes out as UTF-8
-        return [(name.encode('latin-1'), latin1(value).encode('latin-1'))
-                for name, value in items if name.lower() not in skip]
+        value.encode('latin-1')
+        return value
+    except UnicodeEncodeError:
+        return value.encode('utf-8').decode('latin-1')
 
 
 def reason_phrase(response):
@@ -166,8 +266,8 @@ def body_chunks(response):
 
 
 def error_response(exc):
-    """The response for a request the adapter could not even build (bad header, ambiguous
-    framing, short body). The connection should not carry another request after it:
+    """The response for a ``RequestError`` answered without the app (a limit, a response
+    header that would split). The connection should not carry another request after it:
     ``close_connection`` asks servers that let the application say so (ASGI) to close it."""
     response = Response(exc.reason, exc.status_code)
     response.complete()
@@ -175,17 +275,30 @@ def error_response(exc):
     return response
 
 
+async def refusal(app, request, exc):
+    """The response to a request refused while the adapter read it (bad header, ambiguous
+    framing, short body): a 400 goes through the app's ``errorhandler(400)`` and after-error
+    hooks (``request`` is ``None`` when none could be formed), as on the built-in server;
+    limits are answered without the app."""
+    if exc.status_code != 400:
+        return error_response(exc)
+    response = await app.dispatch_request(request, exc)
+    response.close_connection = True
+    return response
+
+
+#### stopping the server
+
 class ShutdownSignal:
-    """``app.shutdown()`` under a server: SIGTERM (every server's graceful-stop signal) to the
-    hosting server process, sent once the request that asked has been answered (at once when
-    no request is in flight)."""
+    """``app.shutdown()`` under a server: asks the hosting server to stop the way it stops
+    gracefully (see ``stop_hosting_server()``), once the request that asked has been
+    answered (at once when no request is in flight)."""
 
     def __init__(self):
         self.in_flight = 0
         self.lock = threading.Lock()
         self.requested = False
         self.sent = False
-        self.pid = None  # None: hosting_server_pid()
 
     # The flag is set before the count is read, and a request's end lowers the count
     # before it reads the flag: one of the two sees the other, so the signal goes out even
@@ -208,13 +321,24 @@ class ShutdownSignal:
         if due:
             self.send()
 
-    # Sends SIGTERM, once.
+    # Stops the server, once.
     def send(self):
         with self.lock:
             if self.sent:
                 return
             self.sent = True
-        os.kill(self.pid or hosting_server_pid(), signal.SIGTERM)
+        stop_hosting_server()
+
+
+def stop_hosting_server():
+    """Asks the server this process serves for to stop: uWSGI through its own API (a SIGTERM
+    would make its master reload), every other server with SIGTERM, its graceful stop, sent
+    to the process that runs it (see ``hosting_server_pid()``)."""
+    uwsgi = sys.modules.get('uwsgi')
+    if uwsgi is not None and hasattr(uwsgi, 'stop'):
+        uwsgi.stop()
+        return
+    os.kill(hosting_server_pid(), signal.SIGTERM)
 
 
 def hosting_server_pid():
@@ -227,9 +351,3 @@ def hosting_server_pid():
     if parent is not None and parent.pid:
         return parent.pid
     return os.getpid()
-
-
-def new_headers(fields, keymap):
-    """A ``NoCaseDict`` of ``fields`` (name as received -> value), ``keymap`` mapping each
-    lower-case name to the name as received."""
-    return NoCaseDict(fields, keymap)

@@ -4,12 +4,14 @@ Theory of operation
 -------------------
 ``Microdot`` here is the core application class plus ``__call__(scope, receive, send)``.
 
-* ``http``: the scope becomes a core ``Request`` (headers decoded as latin-1, the target taken
-  from ``raw_path`` relative to ``root_path``); the body is loaded through the core's
-  ``Request.load_body()`` from a ``BufferedStream`` that pulls ``http.request`` messages, so
-  the core's limits apply (413 before reading, small bodies in ``request.body``, large ones
-  left in ``request.stream``), with or without Content-Length.  ``dispatch_request()`` gives
-  a complete ``Response``; its body goes out chunk by chunk while a watcher task waits for
+* ``http``: the scope becomes a core ``Request`` through the builder both adapters share
+  (``_adapters.build_request()``: headers decoded as latin-1, routes matched on the scope's
+  ``path`` as the server gives it, or relative to ``root_path`` with ``mount_relative``); the
+  body is loaded through the core's ``Request.load_body()`` from a ``BufferedStream`` that
+  pulls ``http.request`` messages, so the core's limits apply (413 before reading, small
+  bodies in ``request.body``, large ones left in ``request.stream``), with or without
+  Content-Length.  ``dispatch_request()`` gives a complete ``Response``; its head goes out
+  with lower-case header names, its body chunk by chunk while a watcher task waits for
   ``http.disconnect`` and cancels the streaming (closing the user's generator) if it comes.
 * ``websocket``: ``request.sock`` is an object whose ``websocket_upgrade(request)`` accepts
   the connection the ASGI way, so ``microdot.websocket.with_websocket`` handlers run
@@ -22,12 +24,11 @@ import asyncio
 
 from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
 from microdot import Microdot as BaseMicrodot
-from microdot import Request, Response, iscoroutine
-from microdot.protocol import RequestError, body_framing
-from microdot.streams import BufferedStream
+from microdot import Response, invoke_handler
+from microdot.protocol import RequestError
 
-from microdot._adapters import NO_UPGRADE, ShutdownSignal, body_chunks, error_response, \
-    header_bytes, merge_header, new_headers, reason_phrase, request_target
+from microdot._adapters import NO_UPGRADE, AdapterBody, ShutdownSignal, body_chunks, \
+    build_request, error_response, header_bytes, load_body, reason_phrase, refusal
 
 try:
     from microdot.websocket import WebSocket, WebSocketError, websocket_upgrade, \
@@ -40,20 +41,16 @@ class _ClientGone(Exception):
     pass
 
 
-class ASGIBodyStream(BufferedStream):
+class ASGIBodyStream(AdapterBody):
     """The request body, from ``http.request`` messages (``b''`` once ``more_body`` is false)."""
-
-    chunk_size = 64 * 1024
 
     def __init__(self, receive):
         super().__init__()
         self.receive = receive
         self.more_body = True
         self.disconnected = False
-        self.limit = 0  # most bytes a body without Content-Length may have (0: no limit)
-        self.total = 0
 
-    async def _more(self):
+    async def read_chunk(self):
         while self.more_body:
             message = await self.receive()
             kind = message['type']
@@ -61,10 +58,6 @@ class ASGIBodyStream(BufferedStream):
                 self.more_body = message.get('more_body', False)
                 body = message.get('body', b'')
                 if body:
-                    self.total += len(body)
-                    if self.limit and self.total > self.limit:
-                        self.more_body = False
-                        raise RequestError(413, 'Payload too large')
                     return body
             elif kind == 'http.disconnect':
                 self.more_body = False
@@ -149,10 +142,17 @@ class ASGIWebSocketSock:
 class Microdot(BaseMicrodot):
     """A Microdot application that is also an ASGI 3 application."""
 
-    def __init__(self, lifespan_startup=None, lifespan_shutdown=None):
+    # Routes match the scope's path as the server gives it (with uvicorn's --root-path that
+    # includes root_path). True: they are relative to root_path, removed from the path
+    # before routing.
+    mount_relative = False
+
+    def __init__(self, lifespan_startup=None, lifespan_shutdown=None, mount_relative=None):
         super().__init__()
         self.lifespan_startup = lifespan_startup
         self.lifespan_shutdown = lifespan_shutdown
+        if mount_relative is not None:
+            self.mount_relative = mount_relative
         self.shutdown_signal = ShutdownSignal()
 
     async def __call__(self, scope, receive, send):
@@ -196,9 +196,7 @@ class Microdot(BaseMicrodot):
                 continue
             try:
                 if hook is not None:
-                    ret = hook(scope)
-                    if iscoroutine(ret):
-                        await ret
+                    await invoke_handler(hook, scope)
             except Exception as exc:
                 await send({'type': 'lifespan.%s.failed' % step,
                             'message': '%s: %s' % (type(exc).__name__, exc)})
@@ -214,75 +212,48 @@ class Microdot(BaseMicrodot):
         scope, and whether its body is still to be loaded.  It is not when the scope cannot
         carry one (a websocket scope, HTTP/1.x without Content-Length or Transfer-Encoding):
         ``request.body`` is then ``b''`` and ``receive()`` is left alone."""
-        fields = {}
-        keymap = {}  # lower-case name -> the name as received
-        for name, value in scope.get('headers') or ():
-            name = name.decode('latin-1')
-            # optional whitespace around a value is not part of it (some servers keep it)
-            value = value.decode('latin-1').strip(' \t')
-            lower = name.lower()
-            seen = keymap.get(lower)
-            if seen is None:
-                keymap[lower] = name
-                fields[name] = value
-            else:
-                fields[seen] = merge_header(name, fields[seen], value)
-        headers = new_headers(fields, keymap)
-        root_path = scope.get('root_path') or ''
         path = scope['path']
+        if not path.isascii():  # the decoded path as latin-1 characters of its UTF-8 bytes
+            path = path.encode('utf-8', 'surrogateescape').decode('latin-1')
+        mount = scope.get('root_path') or ''
+        if not mount.isascii():
+            mount = mount.encode('utf-8', 'surrogateescape').decode('latin-1')
         raw_path = scope.get('raw_path')
         query = scope.get('query_string')
-        if not root_path and raw_path and path[:1] == '/' and path.isascii() and \
-                '%' not in path and '?' not in path and raw_path.decode('latin-1') == path:
-            target = path  # the usual case: nothing was decoded or mounted
-            if query:
-                target += '?' + query.decode('latin-1')
-        else:
-            if root_path and (path == root_path or path.startswith(root_path + '/')):
-                path = path[len(root_path):] or '/'
-            raw_path = raw_path.decode('latin-1') if raw_path else None
-            # the decoded path, as latin-1 characters of its UTF-8 bytes
-            path = path.encode('utf-8', 'surrogateescape').decode('latin-1')
-            target = request_target(raw_path, root_path, path,
-                                    query.decode('latin-1') if query else '')
         scheme = scope.get('scheme') or 'http'
         if scheme == 'ws':
             scheme = 'http'
         elif scheme == 'wss':
             scheme = 'https'
-        version = scope.get('http_version', '1.1')
-        body = None
-        if 'content-length' in keymap or 'transfer-encoding' in keymap:
-            # the built-in server's framing rules (e.g. Content-Length beside
-            # Transfer-Encoding is refused), whatever the ASGI server tolerated
-            body_framing(headers, version)
-        elif scope['type'] == 'websocket' or version[:1] == '1':
-            body = b''  # (HTTP/2 and later frame a body without either header)
         client = scope.get('client')
-        request = Request(self, tuple(client) if client else None,
-                          scope.get('method', 'GET'), target, version, headers,
-                          body=body, scheme=scheme, sock=sock)
+        # optional whitespace around a value is not part of it (some servers keep it)
+        headers = [(name.decode('latin-1'), value.decode('latin-1').strip(' \t'))
+                   for name, value in scope.get('headers') or ()]
+        request, body_pending = build_request(
+            self, scope.get('method', 'GET'), path,
+            raw_path.decode('latin-1') if raw_path else None,
+            query.decode('latin-1') if query else '', mount,
+            'HTTP/' + scope.get('http_version', '1.1'), headers,
+            tuple(client) if client else None, scheme, sock,
+            mount_relative=self.mount_relative, websocket=scope['type'] == 'websocket')
         request.asgi_scope = scope
-        return request, body is None
+        return request, body_pending
 
     async def asgi_http(self, scope, receive, send):
-        body = None
+        body = request = None
         try:
             request, body_pending = self.asgi_request(scope, NO_UPGRADE)
             if body_pending:  # a body to take from http.request messages
                 body = ASGIBodyStream(receive)
-                if 'Content-Length' not in request.headers:
-                    body.limit = request.max_content_length
-                await request.load_body(body)
+                await load_body(request, body)
+        except (RequestError, EOFError) as exc:
+            if body is not None and body.disconnected:
+                return
+            if isinstance(exc, EOFError):  # the body ended before Content-Length bytes
+                exc = RequestError(400, 'Incomplete body')
+            response = await refusal(self, request, exc)
+        else:
             response = await self.dispatch_request(request)
-        except RequestError as exc:
-            if body is not None and body.disconnected:
-                return
-            response = error_response(exc)
-        except EOFError:  # the client ended the body before Content-Length bytes
-            if body is not None and body.disconnected:
-                return
-            response = error_response(RequestError(400, 'Incomplete body'))
         if response is Response.already_handled:
             return
         try:
@@ -292,7 +263,7 @@ class Microdot(BaseMicrodot):
             response = error_response(exc)
             headers = header_bytes(response)
         if getattr(response, 'close_connection', False):
-            headers.append((b'Connection', b'close'))
+            headers.append((b'connection', b'close'))
         await send({'type': 'http.response.start', 'status': response.status_code,
                     'headers': headers})
         data = response.body

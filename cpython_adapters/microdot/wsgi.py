@@ -5,13 +5,21 @@ Theory of operation
 ``Microdot`` here is the core application class plus ``__call__(environ, start_response)``.
 The core is asynchronous, so each server thread gets its own asyncio event loop, created on
 its first request and reused after that (never shared between threads, so threaded workers
-such as gunicorn's ``gthread`` are safe).  That loop's default executor runs sync handlers
-inline: the server thread is already the place where blocking work belongs.
+such as gunicorn's ``gthread`` are safe).  Each call into the core becomes a task on that
+loop, and the loop makes one pass (``loop.stop()``, then ``run_forever()``), in which the
+task takes its first step: most requests never wait for anything, so that pass finishes
+them, with no system call (see ``OnePassSelector``).  Only a task that waits (for a socket, a
+timer, another task) keeps the loop running until it is done.  Public asyncio only.  The
+loop's default executor runs sync handlers inline: the server thread is already the place
+where blocking work belongs.
 
-The environ becomes a core ``Request`` and its body is loaded through ``Request.load_body()``
-from a ``BufferedStream`` over ``wsgi.input``: at most ``CONTENT_LENGTH`` bytes, fewer is a
-400; with no Content-Length the input is read to its end only when the server says that is
-safe (``wsgi.input_terminated``, e.g. chunked uploads under gunicorn).  The response body is
+The environ becomes a core ``Request`` through the builder both adapters share
+(``_adapters.build_request()``; routes match ``SCRIPT_NAME + PATH_INFO``, or ``PATH_INFO``
+alone with ``mount_relative``), and its body is loaded through ``Request.load_body()`` from a
+``BufferedStream`` over ``wsgi.input``: at most ``CONTENT_LENGTH`` bytes, fewer is a 400;
+with no Content-Length the input is read to its end only when the server says that is safe
+(``wsgi.input_terminated``, e.g. chunked uploads under gunicorn); under uWSGI a chunked
+body is read with uWSGI's chunked input API.  The response body is
 returned as an iterable that advances the core's async body iterator one chunk at a time on
 the thread's loop, so async handlers, async generators and SSE all work; the server's
 ``close()`` of that iterable closes the user's generator.
@@ -21,20 +29,20 @@ a stream/writer pair over that socket and ``microdot.websocket`` runs on it unch
 """
 
 import asyncio
-import collections
+import selectors
 import socket
+import sys
 import threading
-from asyncio import _get_running_loop, _set_running_loop
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
 from microdot import Microdot as BaseMicrodot
-from microdot import Request, Response
-from microdot.protocol import RequestError, body_framing
+from microdot import Response
+from microdot.protocol import RequestError
 from microdot.streams import BufferedStream
 
-from microdot._adapters import NO_UPGRADE, ShutdownSignal, body_chunks, error_response, \
-    header_list, new_headers, reason_phrase, request_target
+from microdot._adapters import NO_UPGRADE, AdapterBody, ShutdownSignal, body_chunks, \
+    build_request, error_response, header_list, load_body, reason_phrase, refusal
 
 try:
     from microdot.websocket import WebSocket, WebSocketError, websocket_upgrade, \
@@ -46,30 +54,50 @@ except ImportError:  # a build without the WebSocket extension
 #### one event loop per thread
 
 class InlineExecutor(ThreadPoolExecutor):
-    """An executor that runs each call at once in the calling thread."""
+    """The thread loop's default executor: it runs each call at once, in the calling thread
+    (the server's worker thread, the place for blocking work under WSGI; it starts no
+    thread of its own).
+
+    Called from ``run_in_executor()`` on the running loop, as the core does for sync
+    handlers, it gives back an asyncio future of that loop that is already done, which
+    ``run_in_executor()`` returns as it is (asyncio futures pass through ``wrap_future()``):
+    the handler's caller goes on at once.  A ``concurrent.futures.Future`` would come back
+    through a thread-safe callback, a few passes of the loop later."""
 
     def __init__(self):
         super().__init__(max_workers=1)
 
     def submit(self, fn, /, *args, **kwargs):
-        future = Future()
         try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:
+            future = asyncio.get_running_loop().create_future()
+        except RuntimeError:  # not called from the loop: a plain concurrent future
+            future = Future()
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:
             future.set_exception(exc)
+        else:
+            future.set_result(result)
         return future
 
 
-def _run_inline(loop, run_in_executor):
-    # loop.run_in_executor() for the default executor: the call runs at once and its
-    # future is already done, so awaiting it does not wait for the loop
-    def run(executor, func, *args):
-        if executor is not None:
-            return run_in_executor(executor, func, *args)
-        future = loop.create_future()
-        future.set_result(func(*args))  # an exception propagates where it is awaited
-        return future
-    return run
+class OnePassSelector(selectors.DefaultSelector):
+    """The thread loop's selector.  A poll that may not wait (timeout 0) with nothing
+    registered but the loop's own wake-up socket is answered without a system call: that
+    socket only wakes a loop that waits (a thread-safe callback is queued already).  The
+    system call would let go of the GIL in every pass, which under a threaded server
+    (gunicorn ``gthread``, uWSGI ``--threads``) hands the interpreter to another thread in
+    the middle of each request.  A poll that may wait, or that watches other sockets (a
+    WebSocket's), is made as usual."""
+
+    def __init__(self):
+        super().__init__()
+        self.registered = self.get_map()  # (a live view of what is registered)
+
+    def select(self, timeout=None):
+        if timeout is not None and timeout <= 0 and len(self.registered) <= 1:
+            return []
+        return super().select(timeout)
 
 
 _local = threading.local()
@@ -79,78 +107,81 @@ def thread_loop():
     """This thread's event loop (created on first use)."""
     loop = getattr(_local, 'loop', None)
     if loop is None or loop.is_closed():
-        loop = asyncio.new_event_loop()
+        loop = asyncio.SelectorEventLoop(OnePassSelector())
         loop.set_default_executor(InlineExecutor())
-        try:
-            loop.run_in_executor = _run_inline(loop, loop.run_in_executor)
-        except AttributeError:  # a loop type that cannot take it: plain executor calls
-            pass
         asyncio.set_event_loop(loop)
         _local.loop = loop
-        # the loop's queue of ready callbacks, when it has the standard one
-        ready = getattr(loop, '_ready', None)
-        _local.ready = ready if isinstance(ready, collections.deque) else None
     return loop
 
 
 def run_on_thread_loop(coro):
-    """Runs a coroutine to its end on this thread's loop and returns its result.
-
-    Most requests never wait for anything: then the coroutine's task takes its one step
-    right here (the loop marked running, as during ``run_until_complete()``, so that the
-    code sees the same asyncio as ever), without a pass through the loop's selector.  Only
-    when it really waits (for a socket, a timer, another task) does the loop run until the
-    task is done."""
+    """Runs a coroutine to its end on this thread's loop and returns its result."""
     loop = thread_loop()
-    ready = _local.ready
-    if ready is None or ready or _get_running_loop() is not None:
-        # callbacks already pending (they run first, as they always have), another loop
-        # running in this thread (refused as usual), or a loop of another kind
-        return loop.run_until_complete(coro)
     task = loop.create_task(coro)
-    if len(ready) != 1:  # not just the task's first step: let the loop do it
+    # stop() before run_forever(): the loop makes one pass, running the callbacks already
+    # queued, the task's first step among them
+    loop.stop()
+    loop.run_forever()
+    if not task.done():  # it waits for something: run the loop until the task is done
         return loop.run_until_complete(task)
-    step = ready.popleft()
-    _set_running_loop(loop)
-    try:
-        step._run()
-    finally:
-        _set_running_loop(None)
-    if task.done():
-        return task.result()
-    return loop.run_until_complete(task)
+    return task.result()
 
 
 #### request body and raw socket
 
-class WSGIBodyStream(BufferedStream):
+class WSGIBodyStream(AdapterBody):
     """The request body from ``wsgi.input``: ``length`` bytes (fewer is a 400), or up to the
     end of the input when ``length`` is None (only where the server terminates the input)."""
 
-    chunk_size = 64 * 1024
-
-    def __init__(self, wsgi_input, length, limit=0):
+    def __init__(self, wsgi_input, length):
         super().__init__()
         self.input = wsgi_input
         self.remaining = length
-        self.limit = limit  # most bytes when the length is unknown (0: no limit)
-        self.total = 0
 
-    async def _more(self):
-        if self.remaining is None:
-            data = self.input.read(self.chunk_size) if self.input is not None else b''
-            self.total += len(data)
-            if self.limit and self.total > self.limit:
-                raise RequestError(413, 'Payload too large')
-            return data
-        if self.remaining <= 0:
+    async def read_chunk(self):
+        if self.input is None:
             return b''
-        data = self.input.read(min(self.remaining, self.chunk_size))
+        try:
+            if self.remaining is None:
+                return self.input.read(self.chunk_size)
+            if self.remaining <= 0:
+                return b''
+            data = self.input.read(min(self.remaining, self.chunk_size))
+        except OSError:  # (uWSGI's input raises it when the client ends the body early)
+            data = b''
         if not data:
             self.remaining = 0
             raise RequestError(400, 'Incomplete body')
         self.remaining -= len(data)
         return data
+
+
+class UWSGIChunkedBody(AdapterBody):
+    """A chunked request body under uWSGI, which does not terminate ``wsgi.input``: read
+    with its chunked input API (``uwsgi.chunked_read()``, ``b''`` after the last chunk)."""
+
+    def __init__(self, chunked_read):
+        super().__init__()
+        self.chunked_read = chunked_read
+
+    async def read_chunk(self):
+        try:
+            return self.chunked_read()
+        except OSError:  # uWSGI's error for a malformed chunk or a client that stalled
+            raise RequestError(400, 'Incomplete body')
+
+
+def _body_source(request, environ):
+    # where the body of a request with a body to load comes from
+    if 'Content-Length' in request.headers:
+        return WSGIBodyStream(environ.get('wsgi.input'), request.content_length)
+    if environ.get('wsgi.input_terminated'):  # e.g. a chunked upload under gunicorn
+        return WSGIBodyStream(environ.get('wsgi.input'), None)
+    uwsgi = sys.modules.get('uwsgi')
+    if uwsgi is not None and hasattr(uwsgi, 'chunked_read') and \
+            request.headers.get('Transfer-Encoding', '').lower() == 'chunked':
+        return UWSGIChunkedBody(uwsgi.chunked_read)
+    return WSGIBodyStream(environ.get('wsgi.input'), 0)  # not to be read past its end
 
 
 class SocketStream(BufferedStream):
@@ -220,11 +251,12 @@ class WSGIBody:
             return self.ready.pop(0)
         if self.chunks is None:
             raise StopIteration
-        try:
-            return run_on_thread_loop(self.chunks.__anext__())
-        except StopAsyncIteration:
+        chunk = run_on_thread_loop(_next_chunk(self.chunks))
+        if chunk is None:  # the end: the iterator is closed already
+            self.chunks = None
             self.close()
             raise StopIteration
+        return chunk
 
     def close(self):
         chunks, self.chunks = self.chunks, None
@@ -235,6 +267,16 @@ class WSGIBody:
             on_close, self.on_close = self.on_close, None
             if on_close is not None:
                 on_close()
+
+
+async def _next_chunk(chunks):
+    # the next chunk, or None once the body has ended and its iterator is closed (one pass
+    # of the loop for both)
+    try:
+        return await chunks.__anext__()
+    except StopAsyncIteration:
+        await chunks.aclose()
+        return None
 
 
 _header_names = {}  # environ key -> header name, for the names seen so far
@@ -250,15 +292,34 @@ def _header_name(key):
     return name
 
 
+def _header_pairs(environ):
+    # the request headers in an environ, as (name, value) pairs
+    pairs = [(_header_name(key), environ[key]) for key in environ
+             if key[:1] == 'H' and key[:5] == 'HTTP_']  # (a 1-char slice allocates nothing)
+    ctype = environ.get('CONTENT_TYPE')
+    if ctype:
+        pairs.append(('Content-Type', ctype))
+    length = environ.get('CONTENT_LENGTH')
+    if length:
+        pairs.append(('Content-Length', length))
+    return pairs
+
+
 class Microdot(BaseMicrodot):
     """A Microdot application that is also a WSGI application."""
 
-    def __init__(self):
+    # Routes match SCRIPT_NAME + PATH_INFO, the whole path. True: they match PATH_INFO, the
+    # path relative to where the server mounted the application.
+    mount_relative = False
+
+    def __init__(self, mount_relative=None):
         super().__init__()
+        if mount_relative is not None:
+            self.mount_relative = mount_relative
         self.shutdown_signal = ShutdownSignal()
 
-    # Asks the hosting server to stop once the current response has been sent: SIGTERM to
-    # gunicorn's arbiter (the parent of the worker this runs in), else to this process.
+    # Asks the hosting server to stop once the current response has been sent (see
+    # _adapters.stop_hosting_server()).
     def shutdown(self):
         self.shutdown_requested = True
         self.shutdown_signal.request()
@@ -267,66 +328,37 @@ class Microdot(BaseMicrodot):
         """``(request, body_pending)``: the core ``Request`` for a WSGI environ, and
         whether its body is still to be loaded (it is not for an HTTP/1.x request without
         Content-Length or Transfer-Encoding: ``request.body`` is then ``b''``)."""
-        fields = {}
-        keymap = {}  # lower-case name -> name
-        # (a 1-char slice costs no allocation)
-        for key in [key for key in environ if key[:1] == 'H' and key[:5] == 'HTTP_']:
-            name = _header_name(key)
-            keymap[name.lower()] = name
-            fields[name] = environ[key]
-        ctype = environ.get('CONTENT_TYPE')
-        if ctype:
-            keymap['content-type'] = 'Content-Type'
-            fields['Content-Type'] = ctype
-        length = environ.get('CONTENT_LENGTH')
-        if length:
-            keymap['content-length'] = 'Content-Length'
-            fields['Content-Length'] = length
-        headers = new_headers(fields, keymap)
-        raw = environ.get('RAW_URI') or environ.get('REQUEST_URI')
-        path = environ.get('PATH_INFO', '') or '/'
-        query = environ.get('QUERY_STRING', '')
         script = environ.get('SCRIPT_NAME', '')
-        if raw == path and not query and not script and '%' not in raw and '?' not in raw:
-            target = raw  # the usual case: nothing decoded, no query, not mounted
-        else:
-            target = request_target(raw, script, path, query)
+        path = script + environ.get('PATH_INFO', '') or '/'
+        protocol = environ.get('SERVER_PROTOCOL') or 'HTTP/1.1'
         addr = environ.get('REMOTE_ADDR')
-        port = environ.get('REMOTE_PORT')
         client_addr = None
         if addr:
+            port = environ.get('REMOTE_PORT')
             client_addr = (addr, int(port)) if port and port.isdigit() else (addr, 0)
-        protocol = environ.get('SERVER_PROTOCOL', 'HTTP/1.1')
-        version = protocol[5:] if protocol[:5] == 'HTTP/' else '1.1'
-        body = None
-        if length or 'transfer-encoding' in keymap:
-            body_framing(headers, version)  # the built-in server's framing rules
-        elif version[:1] == '1':
-            body = b''
         sock = NO_UPGRADE
         raw_socket = environ.get('gunicorn.socket')
-        if raw_socket is not None and 'HTTP_UPGRADE' in environ:
+        if raw_socket is not None and 'HTTP_UPGRADE' in environ and protocol == 'HTTP/1.1':
             sock = (SocketStream(raw_socket), SocketWriter(raw_socket))
-        request = Request(self, client_addr, environ.get('REQUEST_METHOD', 'GET'),
-                          target, version, headers, body=body,
-                          scheme=environ.get('wsgi.url_scheme', 'http'), sock=sock)
+        request, body_pending = build_request(
+            self, environ.get('REQUEST_METHOD', 'GET'), path,
+            environ.get('RAW_URI') or environ.get('REQUEST_URI'),
+            environ.get('QUERY_STRING', ''), script, protocol, _header_pairs(environ),
+            client_addr, environ.get('wsgi.url_scheme', 'http'), sock,
+            mount_relative=self.mount_relative)
         request.environ = environ
-        return request, body is None
+        return request, body_pending
 
     async def wsgi_dispatch(self, environ):
+        request = None
         try:
             request, body_pending = self.wsgi_request(environ)
             if body_pending:
-                length = request.content_length if 'Content-Length' in request.headers \
-                    else None
-                if length is None and not environ.get('wsgi.input_terminated'):
-                    length = 0  # the input may not be read past what was declared
-                await request.load_body(WSGIBodyStream(environ.get('wsgi.input'), length,
-                                                       request.max_content_length))
+                await load_body(request, _body_source(request, environ))
         except RequestError as exc:
-            return error_response(exc)
+            return await refusal(self, request, exc)
         except EOFError:
-            return error_response(RequestError(400, 'Incomplete body'))
+            return await refusal(self, request, RequestError(400, 'Incomplete body'))
         if request.sock is NO_UPGRADE:
             return await self.dispatch_request(request)
         raw_socket = environ['gunicorn.socket']

@@ -199,7 +199,9 @@ def build(app):
         time.sleep(0.1)
         return {'thread': threading.get_ident()}
 
+    # (also at /api/server: what a server mounting the app at /api routes to by default)
     @app.route('/server')
+    @app.route('/api/server')
     async def server_info(request):
         scope = getattr(request, 'asgi_scope', None)
         environ = getattr(request, 'environ', None)
@@ -209,6 +211,7 @@ def build(app):
             'wsgi_version': list(environ['wsgi.version']) if environ else None,
             'script_name': environ.get('SCRIPT_NAME') if environ else None,
             'path': request.path,
+            'url': request.url,
         }
 
     @app.route('/shutdown')
@@ -224,3 +227,6 @@ asgi_app = build(asgi.Microdot(lifespan_startup=lifespan_startup,
 asgi_failing_app = build(asgi.Microdot(lifespan_startup=failing_startup))
 wsgi_app = build(wsgi.Microdot())
 wsgi_validated_app = validator(wsgi_app)
+# routes relative to root_path / SCRIPT_NAME
+asgi_mount_relative_app = build(asgi.Microdot(mount_relative=True))
+wsgi_mount_relative_app = build(wsgi.Microdot(mount_relative=True))

@@ -4,6 +4,7 @@ port, serving an app from adapter_apps_cpython with the package built from cpyth
 
 import importlib.util
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 ADAPTERS_DIR = os.path.join(REPO, 'cpython_adapters')
 START_TIMEOUT = 20  # seconds for a server to answer its first request
 STOP_TIMEOUT = 10
+# uWSGI is a binary installed beside the interpreter (tests/requirements.txt pins it)
+UWSGI = shutil.which('uwsgi', path=os.path.dirname(sys.executable)) or shutil.which('uwsgi')
 
 WSGIREF_SERVER = '''
 import sys
@@ -55,7 +58,8 @@ def build_site(directory):
     return site
 
 
-# name -> (kind, argv builder(port, app attribute, extra args))
+# name -> (kind, argv builder(port, app attribute, extra args)); the argv is for the
+# interpreter running the tests unless it starts with an absolute path (an executable)
 def _uvicorn(http, loop):
     def argv(port, app, extra):
         return ['-m', 'uvicorn', '--host', '127.0.0.1', '--port', str(port),
@@ -82,6 +86,18 @@ def _wsgiref(port, app, extra):
     return ['-c', WSGIREF_SERVER, str(port)]
 
 
+def _uwsgi(port, app, extra):
+    # a master and one worker with two threads; no --die-on-term, so a SIGTERM to the
+    # master reloads it (as uWSGI does by default) and SIGINT stops it. The http-socket
+    # closes the connection after each response: it says so, so that clients do not send
+    # another request on it.
+    return [UWSGI, '--http-socket', '127.0.0.1:%d' % port, '--master',
+            '--processes', '1', '--threads', '2', '--add-header', 'Connection: close',
+            '--need-app', '--disable-logging',
+            '--home', sys.prefix, '--chdir', HERE] + extra + \
+        ['--module', 'adapter_apps_cpython:' + app]
+
+
 SERVERS = {
     'uvicorn-h11': ('asgi', _uvicorn('h11', 'asyncio')),
     'uvicorn-httptools-uvloop': ('asgi', _uvicorn('httptools', 'uvloop')),
@@ -89,7 +105,9 @@ SERVERS = {
     'gunicorn-sync': ('wsgi', _gunicorn('sync')),
     'gunicorn-gthread': ('wsgi', _gunicorn('gthread', 8)),
     'wsgiref-validate': ('wsgi', _wsgiref),
+    'uwsgi': ('wsgi', _uwsgi),
 }
+STOP_SIGNALS = {'uwsgi': signal.SIGINT}  # (SIGTERM makes a uWSGI master reload)
 ALL_SERVERS = list(SERVERS)  # the servers above, whatever other suites add to SERVERS
 ASGI_SERVERS = [name for name, (kind, _) in SERVERS.items() if kind == 'asgi']
 WSGI_SERVERS = [name for name, (kind, _) in SERVERS.items() if kind == 'wsgi']
@@ -108,8 +126,14 @@ class ServerProcess:
         full_env['PYTHONPATH'] = os.pathsep.join([site, HERE])
         full_env['PYTHONUNBUFFERED'] = '1'
         full_env.update(env or {})
+        if name == 'uwsgi' and UWSGI is None:
+            raise RuntimeError('uwsgi is not installed: make venv installs it '
+                               '(tests/requirements.txt)')
+        command = argv(self.port, app, list(extra))
+        if not os.path.isabs(command[0]):
+            command = [sys.executable] + command
         self.proc = subprocess.Popen(
-            [sys.executable] + argv(self.port, app, list(extra)), cwd=HERE, env=full_env,
+            command, cwd=HERE, env=full_env,
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         if wait:
             self.wait_ready()
@@ -141,7 +165,7 @@ class ServerProcess:
 
     def stop(self):
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(STOP_SIGNALS.get(self.name, signal.SIGTERM))
             if self.wait_exit() is None:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)

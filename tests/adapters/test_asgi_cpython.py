@@ -41,23 +41,34 @@ def test_lifespan_startup_failure_is_reported(name, start_server):
         httpx.get(server.url + '/', timeout=2)
 
 
-def test_root_path_is_removed_from_the_routed_path(start_server):
-    # uvicorn puts root_path in front of the path it received (a proxy stripped it)
-    server = start_server('uvicorn-h11', extra=['--root-path', '/api'])
-    r = httpx.get(server.url + '/server')
+def test_routes_see_root_path_that_uvicorn_adds(start_server):
+    # uvicorn puts root_path in front of the path it received (a proxy stripped it): the
+    # routes see the whole path, as under Microdot 2.x's ASGI adapter
+    server = start_server('uvicorn-h11', extra=['--root-path', '/api'], ready_path='/server')
+    r = httpx.get(server.url + '/server?q=1')
     assert r.json() == {'asgi_type': 'http', 'root_path': '/api', 'wsgi_version': None,
-                        'script_name': None, 'path': '/server'}
-    r = httpx.get(server.url + '/caf%C3%A9')
-    assert r.json() == {'path': '/caf%C3%A9', 'url': '/caf%C3%A9'}
+                        'script_name': None, 'path': '/api/server', 'url': '/api/server?q=1'}
+    assert httpx.get(server.url + '/').status_code == 404  # /api/ has no route
 
 
-def test_root_path_in_the_received_path(start_server):
-    # hypercorn passes the path as received, with root_path at its front
-    server = start_server('hypercorn', extra=['--root-path', '/api'])
+def test_routes_see_the_path_hypercorn_received(start_server):
+    # hypercorn passes the path as received, root_path at its front
+    server = start_server('hypercorn', extra=['--root-path', '/api'],
+                          ready_path='/api/server')
     r = httpx.get(server.url + '/api/server?q=1')
-    assert r.json()['path'] == '/server'
-    assert r.json()['root_path'] == '/api'
-    assert httpx.get(server.url + '/api/caf%C3%A9').json() == \
+    assert (r.json()['path'], r.json()['url'], r.json()['root_path']) == \
+        ('/api/server', '/api/server?q=1', '/api')
+
+
+# (the path the client sends: uvicorn's proxy has stripped /api, hypercorn's has not)
+@pytest.mark.parametrize('name, sent_prefix', [('uvicorn-h11', ''), ('hypercorn', '/api')])
+def test_mount_relative_routes_are_relative_to_root_path(name, sent_prefix, start_server):
+    server = start_server(name, app='asgi_mount_relative_app', extra=['--root-path', '/api'],
+                          ready_path=sent_prefix + '/')
+    r = httpx.get(server.url + sent_prefix + '/server?q=1')
+    assert (r.json()['path'], r.json()['url'], r.json()['root_path']) == \
+        ('/server', '/server?q=1', '/api')
+    assert httpx.get(server.url + sent_prefix + '/caf%C3%A9').json() == \
         {'path': '/caf%C3%A9', 'url': '/caf%C3%A9'}
 
 

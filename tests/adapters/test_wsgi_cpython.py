@@ -1,12 +1,16 @@
-# WSGI adapter under gunicorn (sync, gthread) and wsgiref: request bodies, one event loop per
-# thread, concurrency, SCRIPT_NAME and shutdown.
+# WSGI adapter under gunicorn (sync, gthread), wsgiref and uWSGI: request bodies, one event
+# loop per thread, concurrency, SCRIPT_NAME and shutdown.
 import asyncio
 import collections
+import os
+import subprocess
+import time
 
 import httpx
 import pytest
 
-from adapter_servers_cpython import WSGI_SERVERS, raw_request, status_of
+from adapter_servers_cpython import REPO, UWSGI, WSGI_SERVERS, free_port, raw_request, \
+    status_of
 
 
 @pytest.mark.parametrize('name', WSGI_SERVERS)
@@ -18,8 +22,9 @@ def test_short_body_is_400(name, start_shared):
     assert status_of(data) == 400
 
 
-@pytest.mark.parametrize('name', ['gunicorn-sync', 'gunicorn-gthread'])
-def test_chunked_input_read_from_wsgi_input(name, start_shared):
+# (gunicorn terminates wsgi.input; uWSGI's chunked input API reads the chunks)
+@pytest.mark.parametrize('name', ['gunicorn-sync', 'gunicorn-gthread', 'uwsgi'])
+def test_chunked_input_is_read(name, start_shared):
     server = start_shared(name)
     data = raw_request(server.port, b'POST /echo HTTP/1.1\r\nHost: x\r\n'
                        b'Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n'
@@ -52,16 +57,28 @@ def test_forty_concurrent_requests_under_gthread(start_shared):
     assert len(set().union(*loops.values())) == len(loops)
 
 
-def test_script_name_is_the_mount_point(start_server):
-    server = start_server('gunicorn-sync', env={'SCRIPT_NAME': '/api'}, ready_path='/api/')
-    r = httpx.get(server.url + '/api/server')
+def test_routes_see_script_name_and_path_info(start_server):
+    # the whole path, as under Microdot 2.x's WSGI adapter
+    server = start_server('gunicorn-sync', env={'SCRIPT_NAME': '/api'},
+                          ready_path='/api/server')
+    r = httpx.get(server.url + '/api/server?q=1')
     assert r.json() == {'asgi_type': None, 'root_path': None, 'wsgi_version': [1, 0],
-                        'script_name': '/api', 'path': '/server'}
+                        'script_name': '/api', 'path': '/api/server', 'url': '/api/server?q=1'}
+    assert httpx.get(server.url + '/api/').status_code == 404  # /api/ has no route
+
+
+def test_mount_relative_routes_match_path_info(start_server):
+    server = start_server('gunicorn-sync', app='wsgi_mount_relative_app',
+                          env={'SCRIPT_NAME': '/api'}, ready_path='/api/')
+    r = httpx.get(server.url + '/api/server?q=1')
+    assert (r.json()['path'], r.json()['url'], r.json()['script_name']) == \
+        ('/server', '/server?q=1', '/api')
     assert httpx.get(server.url + '/api/caf%C3%A9').json() == \
         {'path': '/caf%C3%A9', 'url': '/caf%C3%A9'}
 
 
-@pytest.mark.parametrize('name', ['gunicorn-sync', 'gunicorn-gthread', 'wsgiref-validate'])
+@pytest.mark.parametrize('name', ['gunicorn-sync', 'gunicorn-gthread', 'wsgiref-validate',
+                                  'uwsgi'])
 def test_shutdown_stops_the_server_after_answering(name, start_server):
     server = start_server(name)
     r = httpx.get(server.url + '/shutdown')
@@ -69,10 +86,42 @@ def test_shutdown_stops_the_server_after_answering(name, start_server):
     assert server.wait_exit(10) is not None
     with pytest.raises(httpx.HTTPError):
         httpx.get(server.url + '/', timeout=2)
+    # (a SIGTERM would have made uWSGI's master reload its workers instead)
+    assert 'reloading' not in server.output() and 'respawn' not in server.output()
 
 
-def test_websocket_route_without_raw_socket_is_400(start_shared):
-    server = start_shared('wsgiref-validate')
+def test_wsgi_example_under_uwsgi(adapter_site, tmp_path):
+    if UWSGI is None:
+        pytest.fail('uwsgi is not installed: make venv installs it (tests/requirements.txt)')
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=adapter_site)
+    with open(tmp_path / 'uwsgi.log', 'wb') as log:
+        proc = subprocess.Popen(
+            [UWSGI, '--http-socket', '127.0.0.1:%d' % port, '--master', '--need-app',
+             '--wsgi-file', os.path.join(REPO, 'examples', 'asgi_wsgi', 'wsgi', 'test.py'),
+             '--callable', 'app'], env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    try:
+        text = None
+        deadline = time.monotonic() + 20
+        while text is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                text = httpx.get('http://127.0.0.1:%d/' % port, timeout=2).text
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert text == 'Hello, world!', (tmp_path / 'uwsgi.log').read_text()
+    finally:
+        proc.send_signal(2)  # SIGINT stops uWSGI
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+@pytest.mark.parametrize('name', ['wsgiref-validate', 'uwsgi'])
+def test_websocket_route_without_raw_socket_is_400(name, start_shared):
+    server = start_shared(name)
     r = httpx.get(server.url + '/ws', headers={
         'Upgrade': 'websocket', 'Connection': 'Upgrade', 'Sec-WebSocket-Version': '13',
         'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ=='})
