@@ -38,7 +38,6 @@ HOP_BY_HOP = frozenset((
     'trailer', 'trailers', 'transfer-encoding', 'upgrade',
 ))
 
-NO_CONTENT_SKIP = HOP_BY_HOP | {'content-type'}
 
 # Characters that stay literal when a decoded path is percent-encoded again.
 _PATH_SAFE = "/!$&'()*+,;=:@-._~"
@@ -179,10 +178,8 @@ async def load_body(request, body):
 def header_list(response):
     """The response's headers as ``(name, value)`` latin-1 strings, hop-by-hop ones left out.
     Raises ``RequestError(400)`` when a value holds CR or LF."""
-    status = response.status_code
-    # (a response that has no content has no content type)
-    skip = NO_CONTENT_SKIP if status < 200 or status == 204 or status == 304 else HOP_BY_HOP
-    headers = [item for item in response.header_items() if item[0].lower() not in skip]
+    headers = [item for item in response.header_items()
+               if item[0].lower() not in HOP_BY_HOP]
     if not ''.join([value for _, value in headers]).isascii():
         headers = [(name, latin1(value)) for name, value in headers]
     return headers
@@ -194,8 +191,6 @@ _lower_names = {}  # header name -> (lower-case str, its bytes), for the names s
 def header_bytes(response):
     """``header_list()`` as ``(name, value)`` bytes pairs, names in lower case as the ASGI
     spec requires."""
-    status = response.status_code
-    skip = NO_CONTENT_SKIP if status < 200 or status == 204 or status == 304 else HOP_BY_HOP
     names = _lower_names
     pairs = []
     for name, value in response.header_items():
@@ -205,7 +200,7 @@ def header_bytes(response):
             lower = (lower, lower.encode('latin-1'))
             if len(names) < 256:
                 names[name] = lower
-        if lower[0] in skip:
+        if lower[0] in HOP_BY_HOP:
             continue
         try:
             value = value.encode('latin-1')

@@ -241,10 +241,16 @@ class Response:
             body = b''
         self.body = body
 
-    # Fills in the headers a complete response needs.
+    # Fills in the headers a complete response needs. A 204 or 304 has no
+    # content, so it gets no Content-Type (and a 204 no Content-Length).
     def complete(self):
         headers = self.headers
         ctype = None
+        if self.status_code == 204 or self.status_code == 304:
+            headers.pop('Content-Type', None)
+            if self.status_code == 204:
+                headers.pop('Content-Length', None)
+            return
         if not headers or 'Content-Type' not in headers:
             ctype = self.default_content_type
             if 'charset=' not in ctype:
@@ -254,9 +260,9 @@ class Response:
                         ctype, ctype + '; charset=UTF-8')
                 ctype = cache[1]
         length = None
-        if isinstance(self.body, bytes) and self.status_code not in (
-                204, 304) and (not headers or 'Content-Length' not in headers):
-            length = str(len(self.body))  # 204 and 304 have no body
+        if isinstance(self.body, bytes) and (
+                not headers or 'Content-Length' not in headers):
+            length = str(len(self.body))
         if not headers and ctype is not None and length is not None:
             # the usual case: both headers set in one go
             self.headers = NoCaseDict(
