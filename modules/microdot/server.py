@@ -106,7 +106,6 @@ class Server:
         self.connections = []
         self.now = 0  # watchdog ticks since the start
         self.listener = None
-        self.stopped = None
         self.stopping = False
         self.buffers = []  # spare file buffers
         self.tick = max(0.05, min(0.5, min(
@@ -122,7 +121,6 @@ class Server:
 
     async def serve(self, host, port, ssl=None, start_serving=True):
         app = self.app
-        self.stopped = asyncio.Event()
         if core is None:
             self.listener = await asyncio.start_server(
                 self._accept, host, port, backlog=app.listen_backlog,
@@ -133,9 +131,8 @@ class Server:
             self.listener = _Listener(self, host, port, ssl)
         if app.debug:
             print('Starting async server on {}:{}...'.format(host, port))
-        watchdog = asyncio.create_task(self._watchdog())
         try:
-            await self.stopped.wait()
+            await self._watch()
             # let in-flight responses finish, for a bounded time
             waited = 0
             while self.connections and waited < app.write_timeout:
@@ -146,7 +143,6 @@ class Server:
             if self.connections:
                 await asyncio.sleep(0)
         finally:
-            watchdog.cancel()
             self.listener.close()
 
     def shutdown(self):
@@ -156,12 +152,12 @@ class Server:
         for conn in self.connections:
             if conn.state == IDLE:
                 conn.task.cancel()
-        if self.stopped is not None:
-            self.stopped.set()
 
-    # Advances the clock and cancels connections past their deadline.
-    async def _watchdog(self):
-        while True:
+    # Until shutdown(): advances the clock a tick at a time and cancels the
+    # connections past their deadline (one loop, no task or event of its
+    # own: each would cost heap).
+    async def _watch(self):
+        while not self.stopping:
             try:
                 await asyncio.sleep(self.tick)
             except MemoryError:  # the clock must go on: retry soon
