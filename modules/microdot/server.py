@@ -36,6 +36,7 @@ _BUSY = b'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n' \
     b'Content-Type: text/plain; charset=UTF-8\r\nContent-Length: 11\r\n' \
     b'Connection: close\r\n\r\nServer busy'
 _SPARE_BUFFERS = 2  # file buffers kept for reuse, so the heap doesn't fragment
+_HEAP_WATCH = 20  # ticks after a MemoryError during which requests check heap
 # Connection states; a timeout in READING_HEAD or DISPATCHING answers 408.
 # WRITING: the response's first byte may be out, so no 503 can follow.
 # UPGRADED: taken over by another protocol (WebSocket), no HTTP deadlines.
@@ -108,6 +109,7 @@ class Server:
         self.listener = None
         self.stopping = False
         self.buffers = []  # spare file buffers
+        self.heap_short_until = 0  # clock tick until which heap is checked
         self.tick = max(0.05, min(0.5, min(
             app.keepalive_timeout, app.request_head_timeout,
             app.body_timeout, app.write_timeout) / 4))  # seconds per tick
@@ -184,6 +186,7 @@ class Server:
             await self.serve_connection(reader, writer)
         except (Exception, asyncio.CancelledError):  # no heap to start
             gc.collect()
+            self.heap_short_until = self.now + _HEAP_WATCH
             _close(writer)
 
     # Makes room for a new connection: cancels the one idle the longest,
@@ -246,6 +249,7 @@ class Server:
                 await self._send_error(conn, 408, 'Request timeout')
         except MemoryError:
             gc.collect()
+            self.heap_short_until = self.now + _HEAP_WATCH
             if conn.state < WRITING:  # nothing of a response is out yet
                 _write_now(writer, _BUSY)
             self._log_memory_error()
@@ -257,15 +261,17 @@ class Server:
             self.connections.remove(conn)
             _close(writer)
 
-    # MicroPython: a request starts only with heap_reserve bytes free (after
-    # a collection); else it gets a 503 and its connection closes, which
-    # gives its heap back to the requests under way.
+    # MicroPython, for a while after a MemoryError: a request starts only
+    # with heap_reserve bytes free (after a collection); else it gets a 503
+    # and its connection closes, which gives its heap back to the requests
+    # under way. (gc.mem_free() walks the heap: not for every request.)
     def _check_heap(self):
-        reserve = self.app.heap_reserve
-        if gc.mem_free() < reserve:
-            gc.collect()
+        if self.now < self.heap_short_until:
+            reserve = self.app.heap_reserve
             if gc.mem_free() < reserve:
-                raise MemoryError
+                gc.collect()
+                if gc.mem_free() < reserve:
+                    raise MemoryError
 
     def _log_memory_error(self):
         if self.app.debug:
@@ -476,6 +482,7 @@ class _Listener:
                         client.close()
                     elif isinstance(exc, MemoryError):
                         _unqueue(sock)
+                        server.heap_short_until = server.now + _HEAP_WATCH
                     gc.collect()
                     yield from asyncio.sleep_ms(10)
         finally:
