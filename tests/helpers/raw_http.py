@@ -175,6 +175,43 @@ def chunked(*parts):
     return out + b'0\r\n\r\n'
 
 
+def raw_request(port, data, shut_write=False, timeout=10):
+    """Sends raw bytes on a new connection and returns what comes back until the server
+    closes it (or, unless shut_write, until a response with a Content-Length is whole)."""
+    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as s:
+        s.sendall(data)
+        if shut_write:
+            s.shutdown(socket.SHUT_WR)
+        chunks = []
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                if not shut_write and b'\r\n\r\n' in b''.join(chunks) and \
+                        _complete(b''.join(chunks)):
+                    break
+        except (socket.timeout, ConnectionResetError):
+            pass
+        return b''.join(chunks)
+
+
+def _complete(data):
+    head, _, body = data.partition(b'\r\n\r\n')
+    for line in head.split(b'\r\n')[1:]:
+        name, _, value = line.partition(b':')
+        if name.strip().lower() == b'content-length':
+            return len(body) >= int(value)
+    return False
+
+
+def status_of(data):
+    line = data.split(b'\r\n', 1)[0]
+    parts = line.split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+
 class RawHTTP:
     """connect(), request(), get() and assert_serves() for a server object with a port."""
     port = None
