@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from processes_cpython import REPO, interpreter_path
+from helpers.processes import MODULES, REPO, interpreter_path
 
 SCRIPT = '''\
 from microdot import Microdot, Request
@@ -25,7 +25,7 @@ def test_import_microdot_applies_the_frozen_preset(tmp_path, board, expected):
         pytest.skip('MicroPython interpreter not found (run make venv)')
     shutil.copy(REPO / 'boards' / board / 'microdot_preset.py', tmp_path)
     (tmp_path / 'check.py').write_text(SCRIPT)
-    env = dict(os.environ, MICROPYPATH='%s:%s:.frozen' % (tmp_path, REPO / 'modules'))
+    env = dict(os.environ, MICROPYPATH='%s:%s:.frozen' % (tmp_path, MODULES))
     out = subprocess.run([micropython, str(tmp_path / 'check.py')], env=env,
                          capture_output=True, text=True, timeout=30)
     assert out.stdout.split('\n')[:2] == [expected, '2'], out.stdout + out.stderr

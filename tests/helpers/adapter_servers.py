@@ -15,9 +15,9 @@ import zipfile
 
 import httpx
 
-from helpers.processes import REPO, free_port, stop_process
+from helpers.processes import REPO, TESTS, free_port, stop_process
 
-APPS_DIR = os.path.join(REPO, 'tests', 'adapters')  # where adapter_apps_cpython.py is
+APPS_DIR = os.path.join(TESTS, 'adapters')  # where adapter_apps_cpython.py is
 ADAPTERS_DIR = os.path.join(REPO, 'cpython_adapters')
 START_TIMEOUT = 20  # seconds for a server to answer its first request
 STOP_TIMEOUT = 10

@@ -4,11 +4,10 @@ talked to with raw HTTP (helpers.raw_http). Starting and stopping are bounded in
 import subprocess
 from pathlib import Path
 
-from helpers.processes import free_port, interpreter_path, modules_env, stop_process, \
-    wait_listening
+from helpers.processes import TESTS, free_port, interpreter_path, modules_env, \
+    stop_process, wait_listening
 from helpers.raw_http import RawHTTP
 
-TESTS = Path(__file__).resolve().parents[1]
 APP = TESTS / 'e2e' / 'apps' / 'server_app.py'
 SECRET = b'TOP-SECRET-CONTENT'  # beside the served root, never served
 PUBLIC = b'public file content\n'

@@ -11,11 +11,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from helpers.processes import REPO, free_port, interpreter_path, modules_env, \
+from helpers.processes import REPO, TESTS, free_port, interpreter_path, modules_env, \
     start_server, stop_process
 
 EXAMPLES = REPO / 'examples'
-RUNNER = REPO / 'tests' / 'docs' / 'run_example.py'
+RUNNER = TESTS / 'docs' / 'run_example.py'
 
 
 def run_line(script):

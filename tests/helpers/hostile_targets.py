@@ -15,9 +15,10 @@ from pathlib import Path
 
 import helpers.adapter_servers as adapters
 from helpers.builtin_server import ServerProcess, make_files
+from helpers.processes import TESTS
 from helpers.raw_http import Closed, RawHTTP
 
-APPS = Path(__file__).resolve().parents[1] / 'hostile' / 'apps'
+APPS = TESTS / 'hostile' / 'apps'
 
 BUILTIN = ('builtin-cpython', 'builtin-micropython')
 EXTERNAL = ('uvicorn-h11', 'uvicorn-httptools-uvloop', 'gunicorn-sync',

@@ -11,6 +11,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 MODULES = REPO / 'modules'
+TESTS = REPO / 'tests'
 INTERPRETERS = ('cpython', 'micropython')
 
 

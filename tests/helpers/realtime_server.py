@@ -6,10 +6,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from helpers.processes import free_port, interpreter_path, modules_env, start_server, \
-    stop_process
+from helpers.processes import TESTS, free_port, interpreter_path, modules_env, \
+    start_server, stop_process
 
-APP = Path(__file__).resolve().parents[1] / 'e2e' / 'apps' / 'realtime_app.py'
+APP = TESTS / 'e2e' / 'apps' / 'realtime_app.py'
 
 
 class AppServer:

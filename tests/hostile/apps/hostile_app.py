@@ -6,7 +6,7 @@
 import os
 import sys
 
-sys.path.append(os.getenv('HOSTILE_APPS') or '.')
+sys.path.append(os.getenv('HOSTILE_APPS') or '.')  # run as a program: finds hostile_routes.py
 
 from microdot import Microdot, Request  # noqa: E402
 from microdot.multipart import FileUpload, FormDataIter  # noqa: E402
