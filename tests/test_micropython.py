@@ -13,7 +13,7 @@ SUITES = ['tests/core', 'tests/ext']
 @pytest.mark.parametrize('suite', SUITES)
 def test_suite_passes_on_micropython(suite):
     if MICROPYTHON is None:
-        pytest.skip('no MicroPython interpreter (set MICROPYTHON or run make venv)')
+        pytest.skip('no MicroPython interpreter (MICROPYTHON=..., or make venv)')
     if not os.path.isdir(os.path.join(REPO, suite)):
         pytest.skip(suite + ' does not exist yet')
     env = dict(os.environ, MICROPYPATH='tests/mp_lib:modules:tests:.frozen')

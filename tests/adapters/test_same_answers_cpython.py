@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from helpers.adapter_drivers import adapters, run_asgi, run_wsgi, server_thread  # noqa: F401
-from helpers.processes import free_port, interpreter_path, modules_env, start_server
+from helpers.processes import free_port, interpreter_path, modules_env, require_interpreter, \
+    start_server
 
 APP = '''\
 from microdot import Response, abort, redirect, send_file
@@ -161,9 +162,7 @@ def through_test_client(requests):
 
 
 def through_builtin(interpreter, site, requests):
-    path = interpreter_path(interpreter)
-    if path is None:
-        pytest.skip('MicroPython interpreter not found (run make venv)')
+    path = require_interpreter(interpreter)
     port = free_port()
     proc = start_server([path, 'serve.py', port], port, subprocess.PIPE, cwd=site,
                         env=modules_env())

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from helpers.processes import MODULES, REPO, interpreter_path
+from helpers.processes import MODULES, REPO, interpreter_path, require_interpreter
 from helpers.repo_modules import bench_module
 
 BENCH = os.path.join(REPO, 'bench')
@@ -61,9 +61,7 @@ def test_quick_run_writes_report(wrk, tmp_path):
 
 
 def test_heap_probe_measures_import(tmp_path):
-    mp = interpreter_path('micropython')
-    if not mp:
-        pytest.skip('MicroPython interpreter not found')
+    mp = require_interpreter('micropython')
     memory = bench_module('memory')
     kept = memory.kept_by_import(mp, str(MODULES))
     assert 1000 < kept < 200 * 1024

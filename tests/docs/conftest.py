@@ -3,7 +3,7 @@ interpreter."""
 import pytest
 
 from helpers.example_server import ExampleServer
-from helpers.processes import interpreter_path
+from helpers.processes import require_interpreter
 
 
 @pytest.fixture
@@ -13,9 +13,7 @@ def serve(tmp_path):
     servers = []
 
     def start(interpreter, script):
-        if interpreter_path(interpreter) is None:
-            pytest.skip('{} interpreter not found (run make venv)'.format(
-                interpreter))
+        require_interpreter(interpreter)
         server = ExampleServer(interpreter, script, tmp_path)
         servers.append(server)
         return server.start()

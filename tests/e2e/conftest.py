@@ -3,15 +3,13 @@ interpreter, with the limits a test asks for."""
 import pytest
 
 from helpers.builtin_server import ServerProcess, make_files
-from helpers.processes import INTERPRETERS, interpreter_path
+from helpers.processes import INTERPRETERS, require_interpreter
 from helpers.realtime_server import AppServer
 
 
 @pytest.fixture(params=INTERPRETERS)
 def interpreter(request):
-    if interpreter_path(request.param) is None:
-        pytest.skip('{} interpreter not found (run make venv)'.format(
-            request.param))
+    require_interpreter(request.param)
     return request.param
 
 
@@ -61,8 +59,7 @@ def server(interpreter, _shared_servers, tmp_path_factory):
 def start_app(request, tmp_path):
     """start_app(**settings) starts the realtime app (SSE, WebSocket) on one
     interpreter; every app started is stopped after the test."""
-    if interpreter_path(request.param) is None:
-        pytest.skip(request.param + ' interpreter not found (run make venv)')
+    require_interpreter(request.param)
     servers = []
 
     def start(**settings):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.processes import free_port, interpreter_path, modules_env, \
+from helpers.processes import free_port, modules_env, require_interpreter, \
     start_server, stop_process
 
 httpx = pytest.importorskip('httpx')
@@ -19,9 +19,7 @@ HEAP = '512K'  # MicroPython's whole heap: a tenth of the upload
 
 @pytest.fixture(params=['cpython', 'micropython'])
 def upload_server(request, tmp_path):
-    interpreter = interpreter_path(request.param)
-    if interpreter is None:
-        pytest.skip('no MicroPython interpreter (run make venv)')
+    interpreter = require_interpreter(request.param)
     uploads = tmp_path / 'uploads'
     uploads.mkdir()
     port = free_port()

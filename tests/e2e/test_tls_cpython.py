@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from helpers.processes import free_port, interpreter_path, modules_env, start_server
+from helpers.processes import free_port, interpreter_path, modules_env, \
+    require_interpreter, start_server
 
 APP = '''\
 import asyncio
@@ -63,9 +64,7 @@ def certs(tmp_path_factory):
 
 @pytest.fixture(params=['cpython', 'micropython'])
 def start(request, certs):
-    interp = interpreter_path(request.param)
-    if interp is None:
-        pytest.skip('MicroPython interpreter not found (run make venv)')
+    interp = require_interpreter(request.param)
     procs = []
 
     def start_app(max_tls=4):

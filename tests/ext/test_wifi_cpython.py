@@ -17,7 +17,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from helpers.processes import free_port, interpreter_path, modules_env
+from helpers.processes import free_port, modules_env, require_interpreter
 
 from microdot import captive_dns, wifi
 
@@ -137,9 +137,7 @@ def test_dns_server_on_cpython(thread_loop):
 
 
 def test_dns_server_on_micropython(tmp_path):
-    micropython = interpreter_path('micropython')
-    if micropython is None:
-        pytest.skip('no MicroPython interpreter (make venv)')
+    micropython = require_interpreter('micropython')
     script = tmp_path / 'dns_server.py'
     script.write_text(MP_SERVER)
     port = free_port(socket.SOCK_DGRAM)

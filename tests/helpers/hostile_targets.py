@@ -41,7 +41,7 @@ EXTERNAL_ARGS = {
 
 
 def _register_external():
-    # the adapter harness's command lines, serving the hostile app instead
+    # helpers.adapter_servers' command lines, serving the hostile app instead
     for name in EXTERNAL:
         kind, argv = adapters.SERVERS[name]
 

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 MODULES = REPO / 'modules'
 TESTS = REPO / 'tests'
@@ -24,6 +26,14 @@ def interpreter_path(name):
     if os.path.isfile(path) and os.access(path, os.X_OK):
         return path
     return None
+
+
+def require_interpreter(name):
+    """interpreter_path(name), or the calling test is skipped when it is missing."""
+    path = interpreter_path(name)
+    if path is None:
+        pytest.skip('{} interpreter not found (run make venv)'.format(name))
+    return path
 
 
 def venv_tool(name):

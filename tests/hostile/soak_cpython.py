@@ -9,7 +9,7 @@ import os
 import sys
 import tempfile
 
-# run as a program: the helpers package is in tests/, which pytest would put on the path
+# run as a program: tests/ goes on the path for the helpers package
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from helpers.processes import interpreter_path  # noqa: E402

@@ -8,7 +8,7 @@ afterwards (its accept loop survives every MemoryError)."""
 import pytest
 
 from helpers.mpy import compile_package
-from helpers.processes import interpreter_path
+from helpers.processes import require_interpreter
 from helpers.repo_modules import bench_module
 
 pageload = bench_module('pageload')
@@ -24,10 +24,7 @@ def mpy_tree(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def micropython():
-    path = interpreter_path('micropython')
-    if path is None:
-        pytest.skip('MicroPython interpreter not found (run make venv)')
-    return path
+    return require_interpreter('micropython')
 
 
 def test_a_full_heap_is_load_not_death(micropython, mpy_tree):

@@ -6,7 +6,8 @@
 import os
 import sys
 
-sys.path.append(os.getenv('HOSTILE_APPS') or '.')  # run as a program: finds hostile_routes.py
+# run as a program: hostile_routes.py is beside this file (HOSTILE_APPS)
+sys.path.append(os.getenv('HOSTILE_APPS') or '.')
 
 from microdot import Microdot, Request  # noqa: E402
 from microdot.multipart import FileUpload, FormDataIter  # noqa: E402
