@@ -44,6 +44,7 @@ def run_case(cls, name, counts):
 
 def run_module(path, counts):
     folder, _, filename = path.rpartition('/')
+    # the test file is imported by name from its folder (there is no importlib)
     if folder not in sys.path:
         sys.path.insert(0, folder)
     module = __import__(filename[:-3])

@@ -1,16 +1,8 @@
 # Fixtures for the adapter tests (CPython only): the package built once per session, and
 # one long-lived process per server that the shared behaviour tests reuse.
-import os
-import sys
-
 import pytest
 
-# the helper modules beside this file (the suite runs with --import-mode=importlib)
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
-
-from adapter_servers_cpython import ServerProcess, build_site  # noqa: E402
+from helpers.adapter_servers import ServerProcess, build_site
 
 
 @pytest.fixture(scope='session')

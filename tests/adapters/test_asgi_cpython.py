@@ -1,13 +1,13 @@
 # ASGI adapter under uvicorn and hypercorn: lifespan, root_path, WebSocket, disconnects and
 # shutdown.
-import socket
 import time
 
 import httpx
 import pytest
 from websockets.sync.client import connect
 
-from adapter_servers_cpython import ASGI_SERVERS
+from helpers.adapter_servers import ASGI_SERVERS
+from helpers.raw_http import raw_request
 
 
 def ws_url(server, path):
@@ -110,16 +110,9 @@ def test_plain_request_to_websocket_route_is_400(name, start_shared):
 @pytest.mark.parametrize('name', ASGI_SERVERS)
 def test_body_without_content_length_read_from_receive(name, start_shared):
     server = start_shared(name)
-    with socket.create_connection(('127.0.0.1', server.port), timeout=10) as s:
-        s.sendall(b'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n'
-                  b'Content-Type: application/json\r\nConnection: close\r\n\r\n'
-                  b'5\r\n{"a":\r\n3\r\n 1}\r\n0\r\n\r\n')
-        data = b''
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+    data = raw_request(server.port, b'POST /echo HTTP/1.1\r\nHost: x\r\n'
+                       b'Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n'
+                       b'Connection: close\r\n\r\n5\r\n{"a":\r\n3\r\n 1}\r\n0\r\n\r\n')
     assert data.startswith(b'HTTP/1.1 200')
     assert b'"json": {"a": 1}' in data
 

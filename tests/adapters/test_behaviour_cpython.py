@@ -9,8 +9,8 @@ import time
 import httpx
 import pytest
 
-from adapter_servers_cpython import ALL_SERVERS, ASGI_SERVERS, WSGI_SERVERS, raw_request, \
-    status_of
+from helpers.adapter_servers import ALL_SERVERS, ASGI_SERVERS, WSGI_SERVERS
+from helpers.raw_http import raw_request, status_of
 
 ALL = ALL_SERVERS
 

@@ -11,13 +11,12 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import time
 import zipfile
 
-import httpx
 import pytest
 
-from adapter_servers_cpython import ADAPTERS_DIR, REPO, free_port
+from helpers.adapter_servers import ADAPTERS_DIR, get_when_up
+from helpers.processes import REPO, free_port, stop_process
 
 CORE_DIR = os.path.join(REPO, 'modules', 'microdot')
 ADAPTER_FILES = {'asgi.py', 'wsgi.py', '_adapters.py'}
@@ -149,22 +148,9 @@ def _serve(cmd, cwd, port):
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                return httpx.get('http://127.0.0.1:%d/' % port, timeout=2).text
-            except httpx.HTTPError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.1)
-        return None
+        return get_when_up('http://127.0.0.1:%d/' % port, proc)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc, 10)
 
 
 def test_seed_examples_serve_from_a_fresh_install(tmp_path):

@@ -12,7 +12,7 @@ import types
 
 import pytest
 
-from adapter_drivers_cpython import ADAPTERS_PACKAGE, adapters, run_asgi, run_wsgi, \
+from helpers.adapter_drivers import ADAPTERS_PACKAGE, adapters, run_asgi, run_wsgi, \
     server_thread  # noqa: F401
 
 

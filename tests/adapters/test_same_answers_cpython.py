@@ -5,15 +5,14 @@ Connection, Transfer-Encoding, and Content-Length where a body is streamed) and 
 What an app's tests see is what a client of the built-in server sees."""
 import asyncio
 import http.client
-import os
 import subprocess
 import sys
-import time
 
 import pytest
 
-from adapter_drivers_cpython import adapters, run_asgi, run_wsgi, server_thread  # noqa: F401
-from processes_cpython import REPO, free_port, interpreter_path
+from helpers.adapter_drivers import adapters, run_asgi, run_wsgi, server_thread  # noqa: F401
+from helpers.processes import free_port, interpreter_path, modules_env, require_interpreter, \
+    start_server
 
 APP = '''\
 from microdot import Response, abort, redirect, send_file
@@ -163,24 +162,12 @@ def through_test_client(requests):
 
 
 def through_builtin(interpreter, site, requests):
-    path = interpreter_path(interpreter)
-    if path is None:
-        pytest.skip('MicroPython interpreter not found (run make venv)')
+    path = require_interpreter(interpreter)
     port = free_port()
-    modules = str(REPO / 'modules')
-    env = dict(os.environ, PYTHONPATH=modules, MICROPYPATH=modules + ':.frozen')
-    proc = subprocess.Popen([path, 'serve.py', str(port)], cwd=str(site), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = start_server([path, 'serve.py', port], port, subprocess.PIPE, cwd=site,
+                        env=modules_env())
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                conn = http.client.HTTPConnection('127.0.0.1', port, timeout=5)
-                conn.connect()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.05)
+        conn = http.client.HTTPConnection('127.0.0.1', port, timeout=5)
         out = []
         for method, target, headers, body in requests:
             conn.request(method, target, body=body or None,

@@ -3,14 +3,15 @@
 import asyncio
 import collections
 import os
+import signal
 import subprocess
-import time
 
 import httpx
 import pytest
 
-from adapter_servers_cpython import REPO, UWSGI, WSGI_SERVERS, free_port, raw_request, \
-    status_of
+from helpers.adapter_servers import UWSGI, WSGI_SERVERS, get_when_up
+from helpers.processes import REPO, free_port, stop_process
+from helpers.raw_http import raw_request, status_of
 
 
 @pytest.mark.parametrize('name', WSGI_SERVERS)
@@ -102,21 +103,10 @@ def test_wsgi_example_under_uwsgi(adapter_site, tmp_path):
              '--callable', 'app'], env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
     try:
-        text = None
-        deadline = time.monotonic() + 20
-        while text is None and time.monotonic() < deadline and proc.poll() is None:
-            try:
-                text = httpx.get('http://127.0.0.1:%d/' % port, timeout=2).text
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        text = get_when_up('http://127.0.0.1:%d/' % port, proc)
         assert text == 'Hello, world!', (tmp_path / 'uwsgi.log').read_text()
     finally:
-        proc.send_signal(2)  # SIGINT stops uWSGI
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc, 10, signal.SIGINT)  # SIGINT stops uWSGI
 
 
 @pytest.mark.parametrize('name', ['wsgiref-validate', 'uwsgi'])

@@ -8,8 +8,10 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BENCH = os.path.join(ROOT, 'bench')
+from helpers.processes import MODULES, REPO, interpreter_path, require_interpreter
+from helpers.repo_modules import bench_module
+
+BENCH = os.path.join(REPO, 'bench')
 
 
 def find_wrk():
@@ -29,11 +31,6 @@ def find_wrk():
     return bool(shutil.which('wrk'))
 
 
-def micropython():
-    path = os.environ.get('MICROPYTHON') or os.path.join(ROOT, '.venv', 'bin', 'micropython')
-    return path if os.access(path, os.X_OK) else None
-
-
 @pytest.fixture(scope='module')
 def wrk():
     if not find_wrk():
@@ -41,7 +38,7 @@ def wrk():
 
 
 def test_quick_run_writes_report(wrk, tmp_path):
-    mp = micropython()
+    mp = interpreter_path('micropython')
     names = ['ours-cpython', 'limit-cpython'] + (['ours-mpy', 'limit-mpy'] if mp else [])
     cmd = [sys.executable, os.path.join(BENCH, 'run.py'), '--quick', '--only', ','.join(names),
            '--out', str(tmp_path)]
@@ -64,13 +61,7 @@ def test_quick_run_writes_report(wrk, tmp_path):
 
 
 def test_heap_probe_measures_import(tmp_path):
-    mp = micropython()
-    if not mp:
-        pytest.skip('MicroPython interpreter not found')
-    sys.path.insert(0, BENCH)
-    try:
-        import memory
-    finally:
-        sys.path.remove(BENCH)
-    kept = memory.kept_by_import(mp, os.path.join(ROOT, 'modules'))
+    mp = require_interpreter('micropython')
+    memory = bench_module('memory')
+    kept = memory.kept_by_import(mp, str(MODULES))
     assert 1000 < kept < 200 * 1024

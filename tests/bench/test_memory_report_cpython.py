@@ -1,16 +1,13 @@
 """The memory part of bench/results/report.md on fake figures: the page-load and pressure rows
 side by side with Microdot 2.7, and the firmware table of the last `make size`."""
 import json
-import os
-import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, 'bench'))
-import report  # noqa: E402
-from targets import MD27, OURS  # noqa: E402
+from helpers.repo_modules import bench_module, tool_module
 
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
-import firmware_size  # noqa: E402
+report = bench_module('report')
+targets = bench_module('targets')
+firmware_size = tool_module('firmware_size')
+MD27, OURS = targets.MD27, targets.OURS
 
 
 def fake_memory(quick=False):

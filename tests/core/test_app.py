@@ -2,7 +2,7 @@ import unittest
 
 from microdot import Microdot, Response, abort, redirect
 from microdot.test_client import TestClient
-from support import run
+from helpers.support import run
 
 
 def client_for(app):

@@ -7,7 +7,7 @@ from microdot import Microdot, Request, Response, abort, redirect, \
 from microdot.microdot import URLPattern as URLPattern2, \
     Microdot as Microdot2
 from microdot.test_client import TestClient
-from support import run
+from helpers.support import run
 
 
 def make_app():

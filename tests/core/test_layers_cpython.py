@@ -1,9 +1,10 @@
 """The core's layering: no module of the package imports one that imports it, at the top or
 inside a function (imports done by name at run time, like the package's __getattr__, aside)."""
 import ast
-from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / 'modules' / 'microdot'
+from helpers.processes import MODULES
+
+PACKAGE = MODULES / 'microdot'
 
 
 def imports_of(path):

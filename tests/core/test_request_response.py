@@ -5,7 +5,7 @@ from microdot import AsyncBytesIO, HTTPException, Microdot, Request, \
     Response, send_file
 from microdot.protocol import RequestError
 from microdot.test_client import TestClient
-from support import run
+from helpers.support import run
 
 TMP = '/tmp' if 'tmp' in os.listdir('/') else '.'
 

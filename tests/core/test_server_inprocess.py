@@ -6,7 +6,7 @@ import unittest
 
 from microdot import Microdot
 from microdot.server import Server
-from support import run
+from helpers.support import run
 
 
 class FakeReader:

@@ -4,7 +4,7 @@ import unittest
 
 from microdot import AsyncBytesIO, MultiDict, NoCaseDict, urldecode, \
     urlencode
-from support import run
+from helpers.support import run
 
 
 class TestMultiDict(unittest.TestCase):

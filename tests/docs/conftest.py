@@ -1,15 +1,9 @@
 """Fixtures for the documentation tests: examples served on each
 interpreter."""
-import os
-import sys
-
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:  # the harness module beside this file
-    sys.path.insert(0, HERE)
-
-from example_server_cpython import ExampleServer, interpreter_path  # noqa: E402
+from helpers.example_server import ExampleServer
+from helpers.processes import require_interpreter
 
 
 @pytest.fixture
@@ -19,9 +13,7 @@ def serve(tmp_path):
     servers = []
 
     def start(interpreter, script):
-        if interpreter_path(interpreter) is None:
-            pytest.skip('{} interpreter not found (run make venv)'.format(
-                interpreter))
+        require_interpreter(interpreter)
         server = ExampleServer(interpreter, script, tmp_path)
         servers.append(server)
         return server.start()

@@ -17,7 +17,7 @@ def start_server(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
 
 Microdot.start_server = start_server
 sys.argv[:] = [SCRIPT]
-sys.path.insert(0, '')  # the example's folder (the working directory)
+sys.path.insert(0, '')  # run as a program: the example imports from its folder
 with open(SCRIPT) as f:
     source = f.read()
 exec(source, {'__name__': '__main__', '__file__': SCRIPT})

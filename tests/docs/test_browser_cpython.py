@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from example_server_cpython import EXAMPLES, INTERPRETERS
+from helpers.example_server import EXAMPLES
+from helpers.processes import INTERPRETERS
 
 CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu',

@@ -3,12 +3,13 @@ route when run that way, on CPython and on MicroPython where it makes sense."""
 import gzip
 import json
 import re
-import socket
 import time
 
 import pytest
 
-from example_server_cpython import EXAMPLES, INTERPRETERS, REPO, run_line
+from helpers.example_server import EXAMPLES, run_line
+from helpers.processes import INTERPRETERS, REPO
+from helpers.raw_http import raw_request
 
 BOTH = INTERPRETERS
 # script (relative to examples/), interpreters, main route, text in the body
@@ -170,15 +171,8 @@ def test_static_site_keeps_to_its_folder(serve, interpreter):
     server = serve(interpreter, EXAMPLES / 'static_site' / 'site.py')
     for target in (b'/static/../site.py', b'/static/%2e%2e/site.py',
                    b'/static//etc/passwd', b'/static/'):
-        with socket.create_connection(('127.0.0.1', server.port), 5) as s:
-            s.sendall(b'GET ' + target + b' HTTP/1.1\r\nHost: x\r\n'
-                      b'Connection: close\r\n\r\n')
-            data = b''
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
+        data = raw_request(server.port, b'GET ' + target + b' HTTP/1.1\r\n'
+                           b'Host: x\r\nConnection: close\r\n\r\n')
         assert data.startswith(b'HTTP/1.1 404 '), (target, data[:200])
         assert b'microdot' not in data
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from example_server_cpython import INTERPRETERS, REPO
+from helpers.processes import INTERPRETERS, REPO
 
 DOCS = [REPO / 'README.md', REPO / 'CHANGES.md'] + sorted(
     (REPO / 'docs').glob('*.md'))

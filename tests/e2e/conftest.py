@@ -1,34 +1,16 @@
-"""Fixtures for the end-to-end tests: the test application served on each
+"""Fixtures for the end-to-end tests: the test applications served on each
 interpreter, with the limits a test asks for."""
-import os
-import sys
-
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:  # the harness module beside this file
-    sys.path.insert(0, HERE)
-
-from server_harness_cpython import INTERPRETERS, PUBLIC, SECRET, \
-    ServerProcess, interpreter_path  # noqa: E402
+from helpers.builtin_server import ServerProcess, make_files
+from helpers.processes import INTERPRETERS, require_interpreter
+from helpers.realtime_server import AppServer
 
 
 @pytest.fixture(params=INTERPRETERS)
 def interpreter(request):
-    if interpreter_path(request.param) is None:
-        pytest.skip('{} interpreter not found (run make venv)'.format(
-            request.param))
+    require_interpreter(request.param)
     return request.param
-
-
-def make_files(base):
-    """A served directory base/www with a secret file beside it."""
-    root = base / 'www'
-    (root / 'sub').mkdir(parents=True)
-    (root / 'public.txt').write_bytes(PUBLIC)
-    (root / 'sub' / 'inner.txt').write_bytes(b'inner\n')
-    (base / 'secret.txt').write_bytes(SECRET)
-    return root
 
 
 @pytest.fixture
@@ -71,3 +53,20 @@ def server(interpreter, _shared_servers, tmp_path_factory):
         _shared_servers[interpreter] = server.start()
     server.mark_log()
     return server
+
+
+@pytest.fixture(params=INTERPRETERS)
+def start_app(request, tmp_path):
+    """start_app(**settings) starts the realtime app (SSE, WebSocket) on one
+    interpreter; every app started is stopped after the test."""
+    require_interpreter(request.param)
+    servers = []
+
+    def start(**settings):
+        server = AppServer(request.param, tmp_path, settings)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

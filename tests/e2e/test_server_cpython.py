@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from server_bad_inputs_cpython import BAD_INPUTS, MAY_STAY_OPEN
-from server_harness_cpython import PUBLIC, SECRET, Closed, chunked, \
-    request_bytes
+from helpers.builtin_server import PUBLIC, SECRET
+from helpers.raw_http import Closed, chunked, request_bytes
+from helpers.server_bad_inputs import BAD_INPUTS, MAY_STAY_OPEN
 
 GET = request_bytes('GET', '/')
 

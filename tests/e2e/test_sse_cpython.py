@@ -9,8 +9,6 @@ import pytest
 
 httpx = pytest.importorskip('httpx')
 
-from realtime_harness_cpython import start_app  # noqa: E402,F401
-
 
 # Parses an event stream the way a browser's EventSource does.
 def parse_events(text):

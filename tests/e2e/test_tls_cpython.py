@@ -3,7 +3,6 @@ self-signed key and certificate made with openssl (DER for MicroPython's ssl, PE
 CPython's), requests over TLS, and the cap on concurrent TLS connections
 (`Microdot.max_tls_connections`): past it a new client waits in the listen backlog until a
 connection ends, instead of costing the board another TLS context."""
-import os
 import shutil
 import socket
 import ssl
@@ -13,9 +12,8 @@ import time
 
 import pytest
 
-from processes_cpython import free_port, interpreter_path
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from helpers.processes import free_port, interpreter_path, modules_env, \
+    require_interpreter, start_server
 
 APP = '''\
 import asyncio
@@ -66,28 +64,16 @@ def certs(tmp_path_factory):
 
 @pytest.fixture(params=['cpython', 'micropython'])
 def start(request, certs):
-    interp = interpreter_path(request.param)
-    if interp is None:
-        pytest.skip('MicroPython interpreter not found (run make venv)')
+    interp = require_interpreter(request.param)
     procs = []
 
     def start_app(max_tls=4):
         port = free_port()
-        env = dict(os.environ, PORT=str(port), MAX_TLS=str(max_tls),
-                   PYTHONPATH=os.path.join(REPO, 'modules'),
-                   MICROPYPATH=os.path.join(REPO, 'modules') + ':.frozen')
-        proc = subprocess.Popen([interp, 'tls_app.py'], cwd=certs, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env = modules_env(PORT=port, MAX_TLS=max_tls)
+        proc = start_server([interp, 'tls_app.py'], port, subprocess.PIPE, cwd=certs,
+                            env=env)
         procs.append(proc)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(('127.0.0.1', port), 0.5).close()
-                return port, proc
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, \
-                    proc.stdout.read().decode()
-                time.sleep(0.05)
+        return port, proc
 
     yield start_app
     for proc in procs:

@@ -2,9 +2,7 @@
 well-behaved client never sends) against the built-in server, on CPython and
 on MicroPython."""
 import socket
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +10,6 @@ websockets = pytest.importorskip('websockets')
 from websockets.exceptions import ConnectionClosed  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
-from realtime_harness_cpython import start_app  # noqa: E402,F401
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'modules'))
 from microdot.websocket import CLOSE, TEXT, BINARY, CONT, PING, \
     FrameParser, encode_frame  # noqa: E402
 

@@ -1,7 +1,7 @@
 import binascii
 import unittest
 
-from support import run
+from helpers.support import run
 
 from microdot import Microdot
 from microdot.auth import BasicAuth, TokenAuth

@@ -1,6 +1,6 @@
 import unittest
 
-from support import run
+from helpers.support import run
 
 from microdot import Microdot
 from microdot.cors import CORS

@@ -1,7 +1,7 @@
 import time
 import unittest
 
-from support import run
+from helpers.support import run
 
 from microdot import Microdot
 from microdot.login import Login

@@ -1,7 +1,7 @@
-import os
 import unittest
 
-from support import run
+from helpers.files import exists, remove, temp_folder
+from helpers.support import run
 
 from microdot import Microdot, Request
 from microdot.multipart import FileUpload, FormDataIter, with_form_data
@@ -9,14 +9,6 @@ from microdot.test_client import TestClient
 
 BOUNDARY = 'b0undary-x'
 CTYPE = 'multipart/form-data; boundary=' + BOUNDARY
-
-
-def exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
 
 
 def part(name, value, filename=None, content_type=None):
@@ -256,8 +248,7 @@ class TestFileUpload(unittest.TestCase):
 
     def tearDown(self):
         for path in self.paths:
-            if exists(path):
-                os.remove(path)
+            remove(path)
 
     def test_memory_read_save_copy(self):
         async def go():
@@ -299,6 +290,5 @@ class TestFileUpload(unittest.TestCase):
 
 
 def _temp_path(tag):
-    base = '/tmp/' if exists('/tmp') else ''
-    return base + 'microdot-test-' + tag + '-' + str(id(tag))
+    return temp_folder() + '/microdot-test-' + tag + '-' + str(id(tag))
 

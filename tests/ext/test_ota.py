@@ -5,7 +5,8 @@ import os
 import random
 import unittest
 
-from support import run
+from helpers.files import exists, rmtree, temp_folder
+from helpers.support import run
 
 from microdot import Microdot, Request
 from microdot import ota
@@ -20,14 +21,6 @@ def sha256(data):
     return binascii.hexlify(hashlib.sha256(data).digest()).decode()
 
 
-def exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
 def read(path):
     with open(path, 'rb') as f:
         return f.read()
@@ -36,19 +29,6 @@ def read(path):
 def write(path, data):
     with open(path, 'wb') as f:
         f.write(data)
-
-
-def rmtree(path):
-    try:
-        mode = os.stat(path)[0]
-    except OSError:
-        return
-    if mode & 0x4000:
-        for name in os.listdir(path):
-            rmtree(path + '/' + name)
-        os.rmdir(path)
-    else:
-        os.remove(path)
 
 
 # A ustar archive of (name, data) pairs, built by hand so that the tests run
@@ -81,8 +61,8 @@ async def settle():
 
 class OTATestCase(unittest.TestCase):
     def setUp(self):
-        base = '/tmp' if exists('/tmp') else '.'
-        self.dir = base + '/microdot-ota-' + str(random.getrandbits(30))
+        self.dir = temp_folder() + '/microdot-ota-' + \
+            str(random.getrandbits(30))
         os.mkdir(self.dir)
         write(self.dir + '/main.py', b'v1 main')
         write(self.dir + '/keep.txt', b'untouched')

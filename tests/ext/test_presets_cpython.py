@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from processes_cpython import REPO, interpreter_path
+from helpers.processes import MODULES, REPO, require_interpreter
 
 SCRIPT = '''\
 from microdot import Microdot, Request
@@ -20,12 +20,10 @@ print(Microdot.max_connections)
 @pytest.mark.parametrize('board, expected', [('RPI_PICO_W', '4 4096'),
                                              ('ESP32_GENERIC', '7 4096')])
 def test_import_microdot_applies_the_frozen_preset(tmp_path, board, expected):
-    micropython = interpreter_path('micropython')
-    if micropython is None:
-        pytest.skip('MicroPython interpreter not found (run make venv)')
+    micropython = require_interpreter('micropython')
     shutil.copy(REPO / 'boards' / board / 'microdot_preset.py', tmp_path)
     (tmp_path / 'check.py').write_text(SCRIPT)
-    env = dict(os.environ, MICROPYPATH='%s:%s:.frozen' % (tmp_path, REPO / 'modules'))
+    env = dict(os.environ, MICROPYPATH='%s:%s:.frozen' % (tmp_path, MODULES))
     out = subprocess.run([micropython, str(tmp_path / 'check.py')], env=env,
                          capture_output=True, text=True, timeout=30)
     assert out.stdout.split('\n')[:2] == [expected, '2'], out.stdout + out.stderr

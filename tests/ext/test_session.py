@@ -1,7 +1,7 @@
 import binascii
 import unittest
 
-from support import run
+from helpers.support import run
 
 from microdot import Microdot, abort
 from microdot.cors import CORS

@@ -1,7 +1,7 @@
 import asyncio
 import unittest
 
-from support import run
+from helpers.support import run
 
 from microdot import Microdot
 from microdot.sse import SSE, format_event, sse_response, with_sse

@@ -2,7 +2,8 @@ import os
 import sys
 import unittest
 
-from support import run
+from helpers.files import exists, rmtree, temp_folder
+from helpers.support import run
 
 from microdot import Microdot
 from microdot.test_client import TestClient
@@ -35,24 +36,6 @@ TEMPLATES = {
 _counter = [0]
 
 
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
-def _rmtree(path):
-    for name in os.listdir(path):
-        full = path + '/' + name
-        if os.stat(full)[0] & 0x4000:
-            _rmtree(full)
-        else:
-            os.remove(full)
-    os.rmdir(path)
-
-
 class TestUtemplate(unittest.TestCase):
     def setUp(self):
         if utemplate is None:
@@ -62,8 +45,7 @@ class TestUtemplate(unittest.TestCase):
         # folder, so each test gets a fresh folder on sys.path.
         _counter[0] += 1
         tag = ''.join('%02x' % b for b in os.urandom(4))
-        self.base = ('/tmp' if _exists('/tmp') else os.getcwd()) + \
-            '/microdot-tpl-' + tag
+        self.base = temp_folder() + '/microdot-tpl-' + tag
         self.folder = 'tpl%d_%s' % (_counter[0], tag)
         os.mkdir(self.base)
         os.mkdir(self.base + '/' + self.folder)
@@ -81,7 +63,7 @@ class TestUtemplate(unittest.TestCase):
         os.chdir(self.cwd)
         sys.path.remove(self.base)
         Template.loader = None
-        _rmtree(self.base)
+        rmtree(self.base)
 
     def test_render(self):
         text = Template('index.tpl').render('Susan', items=[1, 2])
@@ -122,7 +104,7 @@ class TestUtemplate(unittest.TestCase):
 
     def test_precompiled_loader(self):
         Template('index.tpl').render('warm up')  # compiles index_tpl.py
-        self.assertTrue(_exists(self.folder + '/index_tpl.py'))
+        self.assertTrue(exists(self.folder + '/index_tpl.py'))
         Template.initialize(template_dir=self.folder,
                             loader_class=compiled.Loader)
         self.assertEqual(Template('index.tpl').render('c'),

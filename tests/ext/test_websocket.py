@@ -1,7 +1,7 @@
 import asyncio
 import unittest
 
-from support import run
+from helpers.support import run
 
 from microdot import Request, Response, NoCaseDict
 from microdot.websocket import CLOSE, PING, PONG, TEXT, BINARY, CONT, \

@@ -2,11 +2,11 @@
 # radio behind wifi.network: the same tests run on CPython and MicroPython.
 import asyncio
 import json
-import os
 import time
 import unittest
 
-from support import run
+from helpers.files import exists, remove, temp_folder
+from helpers.support import run
 
 from microdot import Microdot
 from microdot import captive_dns, wifi
@@ -129,23 +129,8 @@ class FakeNetwork:
 
 
 def temp_path(tag):
-    base = '/tmp/' if _exists('/tmp') else ''
-    return '%smicrodot-test-wifi-%s-%d.json' % (base, tag, id(object()))
-
-
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
-def _remove(path):
-    try:
-        os.remove(path)
-    except OSError:
-        pass
+    return '%s/microdot-test-wifi-%s-%d.json' % (temp_folder(), tag,
+                                                 id(object()))
 
 
 def read_json(path):
@@ -197,8 +182,8 @@ class WifiCase(unittest.TestCase):
     def tearDown(self):
         (wifi.network, wifi.settings_file, wifi.timeout, wifi.retries,
          wifi.retry_every, wifi.dns_port, wifi.hostname) = self.saved
-        _remove(self.path)
-        _remove(self.path + '.tmp')
+        remove(self.path)
+        remove(self.path + '.tmp')
 
     # Runs scenario() in a loop, and takes the portal down before leaving it.
     def run_scenario(self, scenario):
@@ -231,7 +216,7 @@ class TestSettingsFile(WifiCase):
         self.assertEqual(read_json(self.path),
                          {'ssid': 'home', 'password': 'let me in'})
         self.assertEqual(wifi.load()['ssid'], 'home')
-        self.assertFalse(_exists(self.path + '.tmp'))
+        self.assertFalse(exists(self.path + '.tmp'))
 
     def test_save_replaces_the_old_file(self):
         wifi.save({'ssid': 'old'})
@@ -246,7 +231,7 @@ class TestSettingsFile(WifiCase):
             wifi.save({'ssid': 'new', 'password': Unwritable()})
         with open(self.path) as f:
             self.assertEqual(f.read(), before)
-        self.assertFalse(_exists(self.path + '.tmp'))
+        self.assertFalse(exists(self.path + '.tmp'))
         self.assertEqual(wifi.load()['ssid'], 'home')
 
     def test_half_written_file_reads_as_nothing_saved(self):

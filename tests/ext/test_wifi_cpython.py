@@ -17,7 +17,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from processes_cpython import REPO, interpreter_path
+from helpers.processes import free_port, modules_env, require_interpreter
 
 from microdot import captive_dns, wifi
 
@@ -46,12 +46,6 @@ GARBAGE = [
     b'\x12\x34\x81\x80' + bytes(8) + b'\x01a\x00\x00\x01\x00\x01',  # a reply
     bytes(range(256)) * 8,  # 2 KB, more than a DNS packet over UDP
 ]
-
-
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def ask(port, name, rdtype='A', deadline=10.0):
@@ -129,7 +123,7 @@ def thread_loop():
 
 
 def test_dns_server_on_cpython(thread_loop):
-    port = free_udp_port()
+    port = free_port(socket.SOCK_DGRAM)
     task = thread_loop.call(captive_dns.start, '192.168.4.1', '127.0.0.1',
                             port)
     try:
@@ -143,13 +137,11 @@ def test_dns_server_on_cpython(thread_loop):
 
 
 def test_dns_server_on_micropython(tmp_path):
-    micropython = interpreter_path('micropython')
-    if micropython is None:
-        pytest.skip('no MicroPython interpreter (make venv)')
+    micropython = require_interpreter('micropython')
     script = tmp_path / 'dns_server.py'
     script.write_text(MP_SERVER)
-    port = free_udp_port()
-    env = dict(os.environ, MICROPYPATH='{}:.frozen'.format(REPO / 'modules'))
+    port = free_port(socket.SOCK_DGRAM)
+    env = modules_env()
     proc = subprocess.Popen([micropython, str(script), str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -203,7 +195,7 @@ class LoopbackRadio:
 def test_portal_answers_dns_until_it_closes(thread_loop, tmp_path):
     saved = (wifi.network, wifi.dns_port, wifi.settings_file)
     radio = LoopbackRadio()
-    port = free_udp_port()
+    port = free_port(socket.SOCK_DGRAM)
     wifi.network, wifi.dns_port = radio, port
     wifi.settings_file = str(tmp_path / 'wifi.json')
     try:

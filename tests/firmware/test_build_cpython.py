@@ -4,13 +4,13 @@ import glob
 import json
 import os
 import shutil
-import socket
 import subprocess
-import time
 
 import pytest
 
-from fwsupport import BOARDS, ROOT, board_facts, make, path_without
+from helpers.firmware import BOARDS, ROOT, board_facts, make, path_without
+from helpers.processes import free_port, start_server
+from helpers.raw_http import raw_request
 
 MICROPY_DIR = os.environ.get('MICROPY_DIR')
 needs_tree = pytest.mark.skipif(
@@ -70,37 +70,18 @@ def test_unix_firmware_passes_the_core_suite(unix_binary):
 
 @needs_tree
 def test_unix_firmware_serves_http(unix_binary, tmp_path):
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
+    port = free_port()
     (tmp_path / 'app.py').write_text(
         'from microdot import Microdot\napp = Microdot()\n\n'
         "@app.route('/')\nasync def index(request):\n    return 'frozen'\n\n"
         "app.run(host='127.0.0.1', port=%d)\n" % port)
     env = dict(os.environ)
     env.pop('MICROPYPATH', None)
-    proc = subprocess.Popen([unix_binary, 'app.py'], cwd=str(tmp_path),
-                            env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = start_server([unix_binary, 'app.py'], port, subprocess.PIPE,
+                        cwd=tmp_path, env=env)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                conn = socket.create_connection(('127.0.0.1', port), 1)
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read()
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
-        with conn:
-            conn.settimeout(5)
-            conn.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-            data = b''
-            while not data.endswith(b'frozen'):
-                chunk = conn.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
+        data = raw_request(port, b'GET / HTTP/1.1\r\nHost: x\r\n'
+                           b'Connection: close\r\n\r\n', timeout=5)
         assert data.startswith(b'HTTP/1.1 200'), data
         assert data.endswith(b'frozen'), data
     finally:

@@ -14,7 +14,8 @@ import sys
 
 import pytest
 
-from fwsupport import ROOT, gen_package_json, venv_tool
+from helpers.firmware import ROOT, gen_package_json
+from helpers.processes import venv_tool
 
 STUB_DIR = os.path.join(ROOT, 'build', 'stubs')
 BOARD_STUBS = ['micropython-esp32-stubs', 'micropython-rp2-rpi_pico_w-stubs']

@@ -3,15 +3,13 @@ and the inputs it reads (binutils `size` output, where microdot came from), on f
 import json
 import os
 import re
-import sys
 
 import pytest
 
-from fwsupport import ROOT
+from helpers.firmware import ROOT, gen_package_json
+from helpers.repo_modules import tool_module
 
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
-import firmware_size as fs  # noqa: E402
-import gen_package_json  # noqa: E402
+fs = tool_module('firmware_size')
 
 OURS, MD27 = fs.OURS, fs.MD27
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from fwsupport import BOARDS, ROOT, board_facts, fake_tool, make, path_without
+from helpers.firmware import BOARDS, ROOT, board_facts, fake_tool, make, path_without
 
 REQUIRED_BOARDS = ['UNIX', 'RPI_PICO', 'RPI_PICO_W', 'RPI_PICO2_W',
                    'ESP32_GENERIC', 'ESP32_GENERIC_S3', 'ESP32_GENERIC_C3']

@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from fwsupport import ROOT, gen_package_json, venv_tool
+from helpers.firmware import ROOT, gen_package_json
+from helpers.processes import venv_tool
 
 PACKAGE_DIR = os.path.join(ROOT, 'modules', 'microdot')
 

@@ -7,18 +7,20 @@ import os
 import socket
 import ssl
 import subprocess
-import sys
-import time
 import urllib.parse
 
 import pytest
 
-from fwsupport import ROOT, gen_package_json, make, venv_tool
+import install_micropython_packages as pinned
+from helpers.firmware import ROOT, gen_package_json, make
+from helpers.processes import free_port, interpreter_path, start_server, stop_process, \
+    venv_tool
+from helpers.raw_http import raw_request
+from helpers.repo_modules import tool_module
 
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
-import assets  # noqa: E402
+assets = tool_module('assets')
 
-MICROPYTHON = os.environ.get('MICROPYTHON') or venv_tool('micropython')
+MICROPYTHON = interpreter_path('micropython')
 needs_micropython = pytest.mark.skipif(
     not MICROPYTHON or not os.path.exists(MICROPYTHON),
     reason='no MicroPython interpreter (make venv)')
@@ -26,12 +28,6 @@ needs_openssl = pytest.mark.skipif(
     subprocess.run(['sh', '-c', 'command -v openssl'],
                    capture_output=True).returncode != 0,
     reason='openssl is not installed')
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def micropython(code, cwd, path='', timeout=60):
@@ -43,23 +39,11 @@ def micropython(code, cwd, path='', timeout=60):
 def serve(script, cwd, port, path):
     """Runs a MicroPython server script until it accepts connections."""
     env = dict(os.environ, MICROPYPATH=path + ':.frozen')
-    proc = subprocess.Popen([MICROPYTHON, script], cwd=str(cwd), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(('127.0.0.1', port), 1).close()
-            return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError(proc.stdout.read().decode())
-            time.sleep(0.05)
+    return start_server([MICROPYTHON, script], port, subprocess.PIPE, cwd=cwd, env=env)
 
 
 def stop(proc):
-    proc.kill()
-    proc.wait()
+    stop_process(proc)
     proc.stdout.close()
 
 
@@ -273,15 +257,8 @@ async def front_end(request, path='index.html'):
 
 
 def fetch(port, path):
-    with socket.create_connection(('127.0.0.1', port), 5) as conn:
-        conn.sendall(('GET %s HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n'
-                      'Connection: close\r\n\r\n' % path).encode())
-        data = b''
-        while True:
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+    data = raw_request(port, ('GET %s HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n'
+                              'Connection: close\r\n\r\n' % path).encode(), timeout=5)
     head, _, body = data.partition(b'\r\n\r\n')
     lines = head.decode().split('\r\n')
     headers = dict(line.lower().split(': ', 1) for line in lines[1:])
@@ -388,8 +365,6 @@ def test_package_json_installs_utemplate_too(tmp_path, monkeypatch):
 
 
 def test_dependencies_are_pinned_to_the_tested_release():
-    sys.path.insert(0, os.path.join(ROOT, 'tests'))
-    import install_micropython_packages as pinned
     for name, version, base, files in gen_package_json.DEPENDENCIES:
         assert pinned.PACKAGES[name][0] == version
         commit = base.rsplit('/', 1)[1]

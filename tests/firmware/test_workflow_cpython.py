@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from fwsupport import BOARDS, ROOT, board_facts, venv_tool
+from helpers.firmware import BOARDS, ROOT, board_facts
+from helpers.processes import venv_tool
 
 WORKFLOW = os.path.join(ROOT, '.github', 'workflows', 'release.yml')
 

@@ -1,17 +1,10 @@
 """Fixtures of the hostile-input tests: one long-lived server per target
 (restarted when a test brought it down), and dedicated servers with other
 limits for the tests that need them."""
-import os
-import sys
-
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
-
-from hostile_harness_cpython import ALL_TARGETS, BUILTIN, Target, \
-    adapters, interpreter_path  # noqa: E402
+from helpers.hostile_targets import ALL_TARGETS, BUILTIN, Target, adapters
+from helpers.processes import interpreter_path
 
 
 def target_available(name):

@@ -2,18 +2,17 @@
 
 The built-in server's answers are asserted exactly; behind uvicorn and
 gunicorn the server parses first, and where it decides differently the
-outcome it gives is asserted with the reason (hostile_cases_cpython.
+outcome it gives is asserted with the reason (helpers/hostile_cases.py,
 EXTERNAL_OUTCOMES). On every target: never a 500, the hidden request of a
 smuggling shape is never answered after an error, and after each case a
 normal GET / answers 200 with memory still bounded.
 """
 import pytest
 
-from hostile_cases_cpython import FRAMING, HEADERS, MARK, REFUSALS, \
+import helpers.server_bad_inputs as e2e_cases  # the end-to-end bad-input table
+from helpers.hostile_cases import FRAMING, HEADERS, MARK, REFUSALS, \
     REQUEST_LINE, SMUGGLING, allowed_outcomes
-from hostile_harness_cpython import BUILTIN, EXTERNAL, exchange
-
-import test_server_cpython as e2e_cases  # the end-to-end bad-input table
+from helpers.hostile_targets import BUILTIN, EXTERNAL, exchange
 
 
 def run_table(target, table):

@@ -1,13 +1,13 @@
 """docs/limits.md lists every limit with its real default."""
 import re
-from pathlib import Path
 
+from helpers.processes import REPO
 from microdot import Microdot, Request, Response
 from microdot.multipart import FileUpload, FormDataIter
 from microdot.sse import SSE
 from microdot.websocket import WebSocket
 
-DOC = Path(__file__).resolve().parents[2] / 'docs' / 'limits.md'
+DOC = REPO / 'docs' / 'limits.md'
 CLASSES = {cls.__name__: cls for cls in (
     Microdot, Request, Response, FileUpload, FormDataIter, SSE, WebSocket)}
 REQUIRED = {

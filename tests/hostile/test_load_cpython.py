@@ -16,8 +16,9 @@ import time
 
 import pytest
 
-from hostile_harness_cpython import ALL_TARGETS, BUILTIN, chunked, exchange, \
-    request_bytes, reset_close
+from helpers.hostile_targets import ALL_TARGETS, BUILTIN, exchange, fd_count, \
+    reset_close
+from helpers.raw_http import chunked, request_bytes
 
 GET = request_bytes('GET', '/')
 NO_TIMEOUTS = "the server has no request-head or body timeout"
@@ -405,7 +406,6 @@ def test_file_descriptors_return_to_baseline(target):
         while target.stats()[1] > 1:
             assert time.monotonic() < deadline, target.stats()
             time.sleep(0.1)
-    from hostile_harness_cpython import fd_count
     first = fd_count(target.pid)
     for _ in range(50):
         target.assert_serves()

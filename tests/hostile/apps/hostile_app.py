@@ -6,6 +6,7 @@
 import os
 import sys
 
+# run as a program: hostile_routes.py is beside this file (HOSTILE_APPS)
 sys.path.append(os.getenv('HOSTILE_APPS') or '.')
 
 from microdot import Microdot, Request  # noqa: E402

@@ -3,24 +3,19 @@ on a free port of 127.0.0.1, the way its first line says to run it.
 
 Every wait is bounded: the start, each request and the stop.
 """
-import os
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from processes_cpython import free_port, interpreter_path  # noqa: F401
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
+from helpers.processes import REPO, TESTS, free_port, interpreter_path, modules_env, \
+    start_server, stop_process
+
 EXAMPLES = REPO / 'examples'
-MODULES = REPO / 'modules'
-RUNNER = HERE / 'run_example.py'
-INTERPRETERS = ('cpython', 'micropython')
+RUNNER = TESTS / 'docs' / 'run_example.py'
 
 
 def run_line(script):
@@ -63,29 +58,11 @@ class ExampleServer:
                             '--dir', str(self.workdir), '--host',
                             'localhost,127.0.0.1'], check=True,
                            capture_output=True)
-        env = dict(os.environ)
-        if self.interpreter == 'cpython':
-            env['PYTHONPATH'] = str(MODULES)
-        else:
-            env['MICROPYPATH'] = '{}:.frozen'.format(MODULES)
         self.log = open(self.log_path, 'wb')
-        self.proc = subprocess.Popen(
-            [interpreter_path(self.interpreter), str(RUNNER), str(self.port),
-             self.script.name],
-            cwd=str(self.workdir), env=env, stdout=self.log,
-            stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError('the example exited:\n' + self.output())
-            try:
-                with socket.create_connection(('127.0.0.1', self.port), 0.5):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError('the example did not listen in time:\n' +
-                           self.output())
+        self.proc = start_server(
+            [interpreter_path(self.interpreter), RUNNER, self.port, self.script.name],
+            self.port, self.log, cwd=self.workdir, env=modules_env(), timeout=timeout)
+        return self
 
     def output(self):
         try:
@@ -112,13 +89,8 @@ class ExampleServer:
             return exc.code, exc.headers, exc.read()
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        if self.proc is not None:
+            stop_process(self.proc)
         if getattr(self, 'log', None) is not None:
             self.log.close()
 

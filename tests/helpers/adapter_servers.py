@@ -1,12 +1,12 @@
-"""Real servers for the adapter tests: each runs as a process bound to 127.0.0.1 on a free
-port, serving an app from adapter_apps_cpython with the package built from cpython_adapters/.
+"""Real servers for the adapter tests (and the hostile-input tests): each runs as a process
+bound to 127.0.0.1 on a free port, serving an app from tests/adapters/adapter_apps_cpython.py
+with the package built from cpython_adapters/.
 """
 
 import importlib.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,10 +15,9 @@ import zipfile
 
 import httpx
 
-from processes_cpython import free_port  # noqa: F401
+from helpers.processes import REPO, TESTS, free_port, stop_process
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
+APPS_DIR = os.path.join(TESTS, 'adapters')  # where adapter_apps_cpython.py is
 ADAPTERS_DIR = os.path.join(REPO, 'cpython_adapters')
 START_TIMEOUT = 20  # seconds for a server to answer its first request
 STOP_TIMEOUT = 10
@@ -94,7 +93,7 @@ def _uwsgi(port, app, extra):
     return [UWSGI, '--http-socket', '127.0.0.1:%d' % port, '--master',
             '--processes', '1', '--threads', '2', '--add-header', 'Connection: close',
             '--need-app', '--disable-logging',
-            '--home', sys.prefix, '--chdir', HERE] + extra + \
+            '--home', sys.prefix, '--chdir', APPS_DIR] + extra + \
         ['--module', 'adapter_apps_cpython:' + app]
 
 
@@ -123,7 +122,7 @@ class ServerProcess:
         self.ready_path = ready_path
         self.log = tempfile.TemporaryFile()
         full_env = dict(os.environ)
-        full_env['PYTHONPATH'] = os.pathsep.join([site, HERE])
+        full_env['PYTHONPATH'] = os.pathsep.join([site, APPS_DIR])
         full_env['PYTHONUNBUFFERED'] = '1'
         full_env.update(env or {})
         if name == 'uwsgi' and UWSGI is None:
@@ -133,7 +132,7 @@ class ServerProcess:
         if not os.path.isabs(command[0]):
             command = [sys.executable] + command
         self.proc = subprocess.Popen(
-            command, cwd=HERE, env=full_env,
+            command, cwd=APPS_DIR, env=full_env,
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         if wait:
             self.wait_ready()
@@ -164,45 +163,17 @@ class ServerProcess:
             return None
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(STOP_SIGNALS.get(self.name, signal.SIGTERM))
-            if self.wait_exit() is None:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-        return self.proc.returncode
+        return stop_process(self.proc, STOP_TIMEOUT,
+                            STOP_SIGNALS.get(self.name, signal.SIGTERM), group=True)
 
 
-def raw_request(port, data, shut_write=False, timeout=10):
-    """Sends raw bytes on a new connection and returns all that comes back."""
-    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as s:
-        s.sendall(data)
-        if shut_write:
-            s.shutdown(socket.SHUT_WR)
-        chunks = []
+def get_when_up(url, proc, timeout=20):
+    """The text of the first answer to GET url, waiting for the server proc to come up;
+    None when it exits first or does not answer in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                if not shut_write and b'\r\n\r\n' in b''.join(chunks) and \
-                        _complete(b''.join(chunks)):
-                    break
-        except (socket.timeout, ConnectionResetError):
-            pass
-        return b''.join(chunks)
-
-
-def _complete(data):
-    head, _, body = data.partition(b'\r\n\r\n')
-    for line in head.split(b'\r\n')[1:]:
-        name, _, value = line.partition(b':')
-        if name.strip().lower() == b'content-length':
-            return len(body) >= int(value)
-    return False
-
-
-def status_of(data):
-    line = data.split(b'\r\n', 1)[0]
-    parts = line.split()
-    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+            return httpx.get(url, timeout=2).text
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return None

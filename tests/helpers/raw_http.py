@@ -1,22 +1,8 @@
-"""Run the test application (apps/server_app.py) in a subprocess on CPython or
-MicroPython and talk raw HTTP/1.x to it over sockets on 127.0.0.1.
-
-Every wait here is bounded: connecting, reading a response, waiting for a
-close and stopping the process all take a timeout.
-"""
-import os
+"""Raw HTTP/1.x over sockets to a server on 127.0.0.1: a connection with a read buffer
+that parses responses (chunked, by length or to the close), request bytes made by hand, and
+the requests every kind of test server answers. Every read takes a timeout."""
 import socket
-import subprocess
 import time
-from pathlib import Path
-from processes_cpython import free_port, interpreter_path  # noqa: F401
-
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-APP = HERE / 'apps' / 'server_app.py'
-INTERPRETERS = ('cpython', 'micropython')
-SECRET = b'TOP-SECRET-CONTENT'  # beside the served root, never served
-PUBLIC = b'public file content\n'
 
 
 class Closed(Exception):
@@ -189,94 +175,46 @@ def chunked(*parts):
     return out + b'0\r\n\r\n'
 
 
-class ServerProcess:
-    """The test application running in a subprocess on one interpreter."""
+def raw_request(port, data, shut_write=False, timeout=10):
+    """Sends raw bytes on a new connection and returns what comes back until the server
+    closes it (or, unless shut_write, until a response with a Content-Length is whole)."""
+    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as s:
+        s.sendall(data)
+        if shut_write:
+            s.shutdown(socket.SHUT_WR)
+        chunks = []
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                if not shut_write and b'\r\n\r\n' in b''.join(chunks) and \
+                        _complete(b''.join(chunks)):
+                    break
+        except (socket.timeout, ConnectionResetError):
+            pass
+        return b''.join(chunks)
 
-    def __init__(self, interpreter, workdir, settings=None, files_root=None):
-        self.interpreter = interpreter
-        self.executable = interpreter_path(interpreter)
-        self.workdir = Path(workdir)
-        self.settings = dict(settings or {})
-        self.files_root = files_root
-        self.proc = None
-        self.port = None
-        self.log_path = None
-        self._log_file = None
-        self.log_offset = 0  # log() starts here (see mark_log)
 
-    def start(self, timeout=10.0):
-        for attempt in range(3):
-            self.port = free_port()
-            self._spawn(attempt)
-            if self._wait_ready(timeout):
-                return self
-            self.stop()
-            log = self.log()
-            if 'Address already in use' not in log and \
-                    'EADDRINUSE' not in log and '98' not in log:
-                break
-        raise RuntimeError('{} server did not start:\n{}'.format(
-            self.interpreter, self.log()))
+def _complete(data):
+    head, _, body = data.partition(b'\r\n\r\n')
+    for line in head.split(b'\r\n')[1:]:
+        name, _, value = line.partition(b':')
+        if name.strip().lower() == b'content-length':
+            return len(body) >= int(value)
+    return False
 
-    def _spawn(self, attempt):
-        env = dict(os.environ)
-        env['PORT'] = str(self.port)
-        env['PYTHONUNBUFFERED'] = '1'
-        if self.files_root:
-            env['FILES_ROOT'] = str(self.files_root)
-        for name, value in self.settings.items():
-            env[name.upper()] = str(value)
-        if self.interpreter == 'cpython':
-            env['PYTHONPATH'] = str(REPO / 'modules')
-        else:
-            env['MICROPYPATH'] = str(REPO / 'modules') + ':.frozen'
-        self.log_path = self.workdir / 'server-{}-{}.log'.format(
-            self.port, attempt)
-        self._log_file = open(self.log_path, 'wb')
-        self.proc = subprocess.Popen(
-            [self.executable, str(APP)], cwd=str(self.workdir), env=env,
-            stdin=subprocess.DEVNULL, stdout=self._log_file,
-            stderr=subprocess.STDOUT)
 
-    def _wait_ready(self, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                with socket.create_connection(('127.0.0.1', self.port),
-                                              timeout=0.5):
-                    return True
-            except OSError:
-                time.sleep(0.02)
-        return False
+def status_of(data):
+    line = data.split(b'\r\n', 1)[0]
+    parts = line.split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
 
-    def _log_bytes(self):
-        if self.log_path is None or not self.log_path.exists():
-            return b''
-        return self.log_path.read_bytes()
 
-    def log(self):
-        """What the server printed (stdout and stderr) since mark_log()."""
-        return self._log_bytes()[self.log_offset:].decode('utf-8', 'replace')
-
-    def mark_log(self):
-        self.log_offset = len(self._log_bytes())
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(3)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(3)
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
+class RawHTTP:
+    """connect(), request(), get() and assert_serves() for a server object with a port."""
+    port = None
 
     def connect(self, timeout=5.0, rcvbuf=None):
         return Client(self.port, timeout, rcvbuf)
@@ -293,5 +231,8 @@ class ServerProcess:
     def assert_serves(self, timeout=5.0):
         """A normal GET / on a new connection answers 200 'ok'."""
         res = self.get('/', timeout)
-        assert (res.status, res.body) == (200, b'ok'), res
+        assert (res.status, res.body) == (200, b'ok'), self.describe(res)
+        return res
+
+    def describe(self, res):
         return res

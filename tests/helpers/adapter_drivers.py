@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from adapter_servers_cpython import ADAPTERS_DIR
+from helpers.adapter_servers import ADAPTERS_DIR
 
 ADAPTERS_PACKAGE = os.path.join(ADAPTERS_DIR, 'microdot')
 

@@ -1,13 +1,13 @@
-"""Helpers for the firmware tests (CPython only)."""
+"""The firmware tests' view of the repository: its boards, `make` run in it, PATHs
+without some programs, and stand-in tools. CPython only."""
 import os
-import shutil
 import subprocess
-import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
+from helpers.processes import REPO
+from helpers.repo_modules import tool_module
 
-import gen_package_json  # noqa: E402
+ROOT = str(REPO)
+gen_package_json = tool_module('gen_package_json')
 
 BOARDS = sorted(n for n in os.listdir(os.path.join(ROOT, 'boards'))
                 if os.path.isfile(os.path.join(ROOT, 'boards', n, 'board.mk')))
@@ -61,8 +61,3 @@ def fake_tool(folder, name, body):
     path.write_text('#!/bin/sh\n' + body)
     path.chmod(0o755)
     return path
-
-
-def venv_tool(name):
-    path = os.path.join(ROOT, '.venv', 'bin', name)
-    return path if os.path.exists(path) else shutil.which(name)

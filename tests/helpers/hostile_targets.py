@@ -1,38 +1,29 @@
 """Targets of the hostile-input tests: the built-in server on CPython and on
 MicroPython, the ASGI adapter under uvicorn and the WSGI adapter under
-gunicorn, all serving the application in apps/ on 127.0.0.1.
+gunicorn, all serving the application in tests/hostile/apps/ on 127.0.0.1.
 
-The process handling comes from the end-to-end harness
-(tests/e2e/server_harness_cpython.py) and the adapter harness
-(tests/adapters/adapter_servers_cpython.py); this module only points them
-at the hostile-input application and adds what the tests here need: one
-interface over every target, the outcome of one raw exchange, and memory
-readings (RSS from /proc, the MicroPython heap from the /stats route).
+The process handling comes from helpers.builtin_server and
+helpers.adapter_servers; this module only points them at the hostile-input
+application and adds what the hostile tests need: one interface over every
+target, the outcome of one raw exchange, and memory readings (RSS from /proc,
+the MicroPython heap from the /stats route).
 """
 import os
 import socket
-import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-TESTS = HERE.parent
-APPS = HERE / 'apps'
-for _path in (TESTS, TESTS / 'e2e', TESTS / 'adapters', APPS):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+import helpers.adapter_servers as adapters
+from helpers.builtin_server import ServerProcess, make_files
+from helpers.processes import TESTS
+from helpers.raw_http import Closed, RawHTTP
 
-import adapter_servers_cpython as adapters  # noqa: E402
-import server_harness_cpython as e2e  # noqa: E402
-from server_harness_cpython import Client, Closed, chunked, \
-    interpreter_path, request_bytes  # noqa: E402,F401
+APPS = TESTS / 'hostile' / 'apps'
 
 BUILTIN = ('builtin-cpython', 'builtin-micropython')
 EXTERNAL = ('uvicorn-h11', 'uvicorn-httptools-uvloop', 'gunicorn-sync',
             'gunicorn-gthread')
 ALL_TARGETS = BUILTIN + EXTERNAL
-SECRET = b'TOP-SECRET-CONTENT'
-PUBLIC = b'public file content\n'
 
 # Short timeouts so the suite stays fast; a test that needs other values
 # starts a dedicated target.
@@ -50,7 +41,7 @@ EXTERNAL_ARGS = {
 
 
 def _register_external():
-    # the adapter harness's command lines, serving the hostile app instead
+    # helpers.adapter_servers' command lines, serving the hostile app instead
     for name in EXTERNAL:
         kind, argv = adapters.SERVERS[name]
 
@@ -65,39 +56,22 @@ def _register_external():
 _register_external()
 
 
-def make_files(base):
-    """base/www (served by /files/) with base/secret.txt beside it."""
-    root = Path(base) / 'www'
-    (root / 'sub').mkdir(parents=True, exist_ok=True)
-    (root / 'public.txt').write_bytes(PUBLIC)
-    (root / 'sub' / 'inner.txt').write_bytes(b'inner\n')
-    (Path(base) / 'secret.txt').write_bytes(SECRET)
-    return root
-
-
-class BuiltinProcess(e2e.ServerProcess):
-    """The end-to-end ServerProcess running apps/hostile_app.py; heapsize
-    fixes the MicroPython heap (e.g. '256K')."""
+class BuiltinProcess(ServerProcess):
+    """The built-in server running apps/hostile_app.py; heapsize fixes the
+    MicroPython heap (e.g. '256K')."""
 
     def __init__(self, interpreter, workdir, settings=None, files_root=None,
                  heapsize=None):
         settings = dict(settings or {})
         settings['hostile_apps'] = str(APPS)
-        super().__init__(interpreter, workdir, settings, files_root)
+        super().__init__(interpreter, workdir, settings, files_root,
+                         app=APPS / 'hostile_app.py')
         if heapsize and interpreter == 'micropython':
             script = Path(workdir) / 'micropython-heap-{}.sh'.format(heapsize)
             script.write_text('#!/bin/sh\nexec "{}" -X heapsize={} "$@"\n'
                               .format(self.executable, heapsize))
             script.chmod(0o755)
             self.executable = str(script)
-
-    def _spawn(self, attempt):
-        saved = e2e.APP
-        e2e.APP = APPS / 'hostile_app.py'
-        try:
-            super()._spawn(attempt)
-        finally:
-            e2e.APP = saved
 
 
 def process_tree(pid):
@@ -145,7 +119,7 @@ def fd_count(pid):
     return total
 
 
-class Target:
+class Target(RawHTTP):
     """One running server of the hostile-input app, whatever hosts it."""
 
     def __init__(self, name, workdir, site=None, settings=None, extra=None,
@@ -164,7 +138,7 @@ class Target:
             self.port = self.proc.port
         else:
             env = {'PYTHONPATH': os.pathsep.join(
-                [site, str(TESTS / 'adapters'), str(APPS)]),
+                [site, adapters.APPS_DIR, str(APPS)]),
                 'FILES_ROOT': str(self.files_root)}
             for key, value in settings.items():
                 env[key.upper()] = str(value)
@@ -191,7 +165,7 @@ class Target:
 
     def log(self):
         if self.builtin:
-            return self.proc._log_bytes().decode('utf-8', 'replace')
+            return self.proc.log_bytes().decode('utf-8', 'replace')
         return self.proc.output()
 
     def mark_log(self):
@@ -201,22 +175,8 @@ class Target:
         """What the server printed since mark_log()."""
         return self.log()[self.log_offset:]
 
-    def connect(self, timeout=5.0, rcvbuf=None):
-        return Client(self.port, timeout, rcvbuf)
-
-    def request(self, raw, timeout=5.0, head=False):
-        with self.connect(timeout) as client:
-            client.send(raw)
-            return client.read_response(timeout, head=head)
-
-    def get(self, path='/', timeout=5.0):
-        return self.request(request_bytes('GET', path), timeout)
-
-    def assert_serves(self, timeout=5.0):
-        """A normal GET / on a new connection answers 200 'ok'."""
-        res = self.get('/', timeout)
-        assert (res.status, res.body) == (200, b'ok'), (self.name, res)
-        return res
+    def describe(self, res):
+        return self.name, res
 
     def stats(self):
         """(heap in use after gc.collect() or 0, open connections or -1,
