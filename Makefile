@@ -281,7 +281,7 @@ QEMU_MANIFEST = $(abspath tools/size/qemu_manifest.py)
 SIZE_UNIX_ARGS = -C $(MP_DIR)/ports/unix VARIANT=standard BUILD=$(SIZE_DIR)/unix
 SIZE_QEMU_ARGS = -C $(MP_DIR)/ports/qemu BOARD_DIR=$(QEMU_BOARD_DIR) BUILD=$(SIZE_DIR)/qemu
 # the core modules, for the core-only flash figure
-SIZE_OURS_CORE = __init__.py structures.py messages.py protocol.py streams.py server.py microdot.py cookies.py files.py
+SIZE_OURS_CORE = __init__.py structures.py messages.py protocol.py streams.py bodies.py server.py microdot.py cookies.py files.py
 SIZE_MD27_CORE = __init__.py microdot.py helpers.py
 # $(call size_build,PORT ARGS,BUILD DIR,BASE MANIFEST,FOLDER HOLDING microdot/,FILES or all):
 # the frozen modules are made afresh, as makemanifest.py only looks at timestamps

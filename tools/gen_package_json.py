@@ -23,7 +23,7 @@ CPYTHON_ONLY = ('jinja.py',)
 
 # The core: everything else in the package is an extension.
 CORE = ('__init__.py', 'structures.py', 'messages.py', 'protocol.py',
-        'streams.py', 'server.py', 'cookies.py', 'files.py', 'microdot.py',
+        'streams.py', 'bodies.py', 'server.py', 'cookies.py', 'files.py', 'microdot.py',
         'test_client.py')
 
 

@@ -35,7 +35,8 @@ class Request:
     query_string = None
     content_length = 0
     body = b''  # a body over max_body_length stays in .stream
-    body_source = None  # the framed body on a server connection
+    body_framing = None  # (content length, chunked) of a body still unread
+    body_source = None  # the framed body on a server connection, once read
     after_request_handlers = ()
 
     def __init__(self, app, client_addr, method, url, http_version, headers,
@@ -138,9 +139,13 @@ class Request:
     # The second half of create(): reads a small body into .body, or leaves
     # a large one to .stream (answering 'Expect: 100-continue' first).
     async def read_body(self):
-        source = self.body_source
-        if source is None:
+        framing = self.body_framing
+        if framing is None:
             return
+        from microdot.bodies import BodyStream
+        self.body_source = source = BodyStream(
+            self.sock[0], framing[0], framing[1], self.max_content_length,
+            self.max_header_count, self.max_header_bytes)
         if self.http_version == '1.1' and self.content_length <= \
                 self.max_content_length and self.headers.get(
                     'Expect', '').lower() == '100-continue':
@@ -167,7 +172,7 @@ class Request:
                 del self.stream
                 return
             data += more
-        from microdot.streams import ResumedStream
+        from microdot.bodies import ResumedStream
         self.stream = ResumedStream(data, source)
 
     def after_request(self, f):
@@ -292,7 +297,7 @@ class Response:
         return items
 
     def body_iter(self):
-        from microdot.streams import BodyIter
+        from microdot.bodies import BodyIter
         return BodyIter(self.body, self.send_file_buffer_size)
 
     # Writes the whole response as HTTP/1.0, the body ending at close.

@@ -293,7 +293,7 @@ class Server:
             check_host(req.http_version, req.headers)
             conn.deadline = None
             conn.state = DISPATCHING  # body reads now have their own deadline
-            if req.body_source is not None:
+            if req.body_framing is not None:
                 await req.read_body()
         except RequestError as exc:
             if app.debug:
