@@ -25,8 +25,7 @@ import threading
 from urllib.parse import quote, unquote_to_bytes
 
 from microdot.messages import Request, Response
-from microdot import protocol
-from microdot.protocol import RequestError, body_framing, \
+from microdot.protocol import RequestError, add_field, body_framing, \
     reason_phrase as standard_reason
 from microdot.streams import BufferedStream
 from microdot.structures import HTTPException, NoCaseDict
@@ -60,13 +59,7 @@ def build_request(app, method, path, raw_path, query, mount, protocol, header_pa
     fields = {}
     keymap = {}  # lower-case name -> the name as received
     for name, value in header_pairs:
-        lower = name.lower()
-        seen = keymap.get(lower)
-        if seen is None:
-            keymap[lower] = name
-            fields[name] = value
-        else:
-            fields[seen] = merge_header(name, fields[seen], value)
+        add_field(fields, keymap, name, value)
     headers = NoCaseDict(fields, keymap)
     version = protocol[5:] if protocol[:5] == 'HTTP/' else '1.1'
     body = None
@@ -130,13 +123,6 @@ def _same_path(raw, decoded):
     if '%' not in raw:
         return raw == decoded
     return unquote_to_bytes(raw) == decoded.encode('latin-1')
-
-
-def merge_header(name, old, value):
-    """The value of a request header that came twice: ``old`` and ``value`` joined as the
-    core's parser joins them (a ``RequestError(400)`` for two different Content-Length or
-    Host values)."""
-    return protocol.merge_header(name.lower(), old, value)
 
 
 class AdapterBody(BufferedStream):

@@ -141,15 +141,20 @@ def parse_headers(block, max_line=0):
             # smuggling tricks and obsolete line folding alike
             if j <= 0 or min(name) < '!' or max(name) > '~':
                 raise RequestError(400, 'Malformed header')
-            value = line[j + 1:].strip(' \t')
-            lower = name.lower()
-            old_name = names.get(lower)
-            if old_name is None:
-                names[lower] = name
-                fields[name] = value
-            else:
-                fields[old_name] = merge_header(lower, fields[old_name], value)
+            add_field(fields, names, name, line[j + 1:].strip(' \t'))
     return NoCaseDict(fields, names)
+
+
+# Adds one header field to fields (name as sent -> value) and names
+# (lower-case name -> name as sent), merging a repeated one.
+def add_field(fields, names, name, value):
+    lower = name.lower()
+    old_name = names.get(lower)
+    if old_name is None:
+        names[lower] = name
+        fields[name] = value
+    else:
+        fields[old_name] = merge_header(lower, fields[old_name], value)
 
 
 # The value of a header field sent twice (lower: its lower-case name).
