@@ -3,9 +3,9 @@
 # Theory of operation: one task per connection reads requests in order from
 # a Connection (a buffered stream that also carries the connection's
 # deadline) and writes each response before reading the next, so pipelined
-# requests are answered in order. Timeouts cost nothing per request: a single
-# watchdog task advances a coarse clock (an int count of ticks) and cancels
-# the task of any connection whose deadline has passed. A connection is idle
+# requests are answered in order. Timeouts cost nothing per request: the
+# serving loop itself advances a coarse clock (an int count of ticks) and
+# cancels the task of any connection whose deadline has passed. A connection is idle
 # while it waits for the first byte of a request; when max_connections is
 # reached the longest-idle one is dropped to make room, so idle floods can't
 # lock normal clients out.
@@ -105,7 +105,7 @@ class Server:
     def __init__(self, app):
         self.app = app
         self.connections = []
-        self.now = 0  # watchdog ticks since the start
+        self.now = 0  # clock ticks since the start
         self.listener = None
         self.stopping = False
         self.buffers = []  # spare file buffers
