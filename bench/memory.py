@@ -6,6 +6,8 @@
 - the smallest `-X heapsize` at which a page and its six static files load 20 times over six
   parallel connections, as a browser does (pageload.py; median of three bisections, .mpy);
 - twelve clients fetching that page for 20 s on a 96 KB heap (pageload.py pressure, .mpy);
+- sixteen keep-alive clients fetching its static files on an 80 KB heap for 20 s, then the time
+  to the first 200 (overload.py, .mpy, medians of three interleaved runs);
 - the heap in use after 0, 1 000, 10 000 and 20 000 requests (leak check, .mpy);
 - the .mpy bytes of the modules loaded once requests have been served (the core);
 - the heap each module keeps (.mpy), to show where it goes;
@@ -16,6 +18,7 @@ import os
 import re
 import subprocess
 
+import overload
 import pageload
 from proc import free_port, get, hammer, spawn, stop, wait_port
 from targets import BENCH, MD27, OURS, ROOT, compile_tree, copy_md27_for_micropython, find_md27
@@ -25,6 +28,9 @@ PROBE = os.path.join(BENCH, 'mem_probe.py')
 # by QUICK
 PRESSURE_HEAP = 96 * 1024
 PRESSURE_SECONDS = {False: 20.0, True: 4.0}
+# more clients than the heap holds (overload.py): heap, clients, and (seconds, runs) by QUICK
+OVERLOAD_HEAP, OVERLOAD_CLIENTS = 80 * 1024, 16
+OVERLOAD_RUNS = {False: (20.0, 3), True: (4.0, 1)}
 
 
 def mp_env(path):
@@ -193,4 +199,11 @@ def measure(python, micropython, mpy_cross, work, quick=False):
                 r['error'] = 'heap per module: %s' % exc
             r.update(page_figures(micropython, path, quick))
         print('memory %-13s %s' % (name, json.dumps(r)), flush=True)
+    mpy = {name: (micropython, t['mpy']) for name, t in trees.items() if 'mpy' in t}
+    if mpy:
+        seconds, runs = OVERLOAD_RUNS[quick]
+        result['overload'] = overload.side_by_side(mpy, OVERLOAD_HEAP, OVERLOAD_CLIENTS,
+                                                   seconds, runs)
+        result['overload_setup'] = [OVERLOAD_HEAP, OVERLOAD_CLIENTS, seconds, runs]
+        print('memory overload %s' % json.dumps(result['overload']), flush=True)
     return result

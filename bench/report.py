@@ -4,6 +4,7 @@ import os
 import statistics
 import sys
 
+import overload
 from targets import GROUPS, MD27, OURS, ROOT
 
 LEAK_TOLERANCE = 256  # bytes of heap growth between 1 000 and 10 000 requests read as none
@@ -217,6 +218,11 @@ def memory_table(mem):
             if r.get(key):
                 out.append('- %s: %s' % (name, r[key]))
     out.append('')
+    if mem.get('overload'):
+        heap, clients, seconds, runs = mem['overload_setup']
+        out += overload.table(mem['overload'], [OURS, MD27], (
+            '### Overload: %d keep-alive clients on a %d KB heap (.mpy), %d s, median of %d' % (
+                clients, heap // 1024, seconds, runs)))
     return out
 
 

@@ -40,6 +40,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 sys.path.insert(0, os.path.join(ROOT, 'bench'))
 from gen_package_json import device_files  # noqa: E402
 import memory  # noqa: E402  (bench/)
+import overload  # noqa: E402
 import pageload  # noqa: E402
 from proc import get  # noqa: E402
 
@@ -557,6 +558,23 @@ def extra_tables(binary, workdir):
     return lines
 
 
+# more clients than the heap holds, on the frozen builds (bench/overload.py)
+OVERLOAD_HEAP, OVERLOAD_CLIENTS, OVERLOAD_SECONDS, OVERLOAD_RUNS = 48 * 1024, 12, 20.0, 3
+
+
+def overload_lines(binaries):
+    """Markdown lines: overload.py's scenario on each frozen build, side by side."""
+    built = {who: (binary, None) for who, binary in binaries.items() if os.path.exists(binary)}
+    if not built:
+        return []
+    result = overload.side_by_side(built, OVERLOAD_HEAP, OVERLOAD_CLIENTS, OVERLOAD_SECONDS,
+                                   OVERLOAD_RUNS)
+    return [''] + overload.table(result, list(binaries), (
+        'Overload (frozen): %d keep-alive clients fetching static files on a %d KB heap for '
+        '%d s, median of %d interleaved runs:' % (
+            OVERLOAD_CLIENTS, OVERLOAD_HEAP // 1024, OVERLOAD_SECONDS, OVERLOAD_RUNS)))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument('--fetch-md27', metavar='SIZE_DIR')
@@ -589,6 +607,10 @@ def main(argv=None):
         measure_unix(args, results, workdir)
         progress(OURS, 'optional modules and board presets, frozen')
         results['extra'] = extra_tables(args.micropython, workdir)
+        progress(OURS, 'overload beside Microdot 2.7, frozen')
+        results['extra'] += overload_lines({
+            OURS: args.micropython,
+            MD27: os.path.join(args.size_dir, 'micropython-md27')})
     file_notes(args, results)
     results['date'] = time.strftime('%Y-%m-%d %H:%M')
     results['commit'] = git_commit()

@@ -10,12 +10,20 @@
 # reached the longest-idle one is dropped to make room, so idle floods can't
 # lock normal clients out.
 #
-# A full heap is load, not death: on MicroPython the server accepts
-# connections in a task of its own that survives a MemoryError (the accept
-# task of asyncio.start_server() ends for good on the first one). A
-# MemoryError before a response's first byte is answered with a 503 built
-# at import; files are sent through a pooled buffer straight to the socket,
-# allocating nothing, so a response under way is never cut off by the heap.
+# A full heap is load, not death. On MicroPython the server admits
+# connections, not requests: its own accept loop (which survives a
+# MemoryError, unlike asyncio.start_server()'s) accepts a client only while
+# the server holds fewer connections than its capacity. The capacity learns
+# what the heap holds: a MemoryError lowers it to the connections that
+# fitted, and while clients wait it grows again by one a tick, each step
+# only with heap_reserve bytes free. When full, an idle keep-alive
+# connection is closed to make room, else the next response ends its
+# connection, so waiting clients take turns; a client gets 503 only when no
+# room was made for it in a second. Requests on held connections run to
+# completion: a MemoryError before a response's first byte gets a 503 built
+# at import. Reads, files and small responses go through one scratch buffer
+# the connections share (it is never held across a wait), so a fragmented
+# heap needs no large block per request and no response is cut off.
 import asyncio
 import gc
 
@@ -35,8 +43,8 @@ except (ImportError, AttributeError):  # CPython: asyncio streams as usual
 _BUSY = b'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n' \
     b'Content-Type: text/plain; charset=UTF-8\r\nContent-Length: 11\r\n' \
     b'Connection: close\r\n\r\nServer busy'
-_SPARE_BUFFERS = 2  # file buffers kept for reuse, so the heap doesn't fragment
-_HEAP_WATCH = 20  # ticks after a MemoryError during which requests check heap
+_EPISODE = 20  # ticks without a MemoryError that end an overload episode
+_MAX_WAIT = 2  # ticks a client may wait for room before it gets a 503
 # Connection states; a timeout in READING_HEAD or DISPATCHING answers 408.
 # WRITING: the response's first byte may be out, so no 503 can follow.
 # UPGRADED: taken over by another protocol (WebSocket), no HTTP deadlines.
@@ -54,7 +62,7 @@ class Connection(ConnectionStream):
         self.sock = getattr(writer, 's', None) if core else None
         self.task = task
         self.deadline = None  # server.now value after which it is cancelled
-        self.idle_since = 0  # server.now when it last became idle
+        self.since = 0  # server.now when its current wait began
         self.state = IDLE
         self.timed_out = False
         self.waiting = False
@@ -68,15 +76,20 @@ class Connection(ConnectionStream):
     async def _more(self):
         body = self.state == DISPATCHING or self.state == DISCARDING
         if body:  # a body read has a deadline of its own
-            self.deadline = self.server.now + self.server.body_ticks
+            self.since = self.server.now
+            self.deadline = self.since + self.server.body_ticks
         try:
             sock = self.sock
             if sock is None:
                 return await self.reader.read(self.chunk_size)
-            while True:  # MicroPython: read what is there, else wait for it
-                data = sock.read(self.chunk_size)
-                if data is not None:
-                    return data
+            # MicroPython: read what is there into the server's scratch
+            # buffer and keep just those bytes (no chunk-sized allocation
+            # per read, which a fragmented heap may not have), else wait
+            scratch = self.server.scratch
+            while True:
+                n = sock.readinto(scratch, self.chunk_size)
+                if n is not None:
+                    return bytes(scratch[:n]) if n else b''
                 self.writing = False
                 await self
         finally:
@@ -108,8 +121,16 @@ class Server:
         self.now = 0  # clock ticks since the start
         self.listener = None
         self.stopping = False
-        self.buffers = []  # spare file buffers
-        self.heap_short_until = 0  # clock tick until which heap is checked
+        # MicroPython: one buffer that every connection reads and sends
+        # files through, allocated while the heap is whole; it is never
+        # held across a wait, so connections can share it
+        self.scratch = bytearray(max(Response.send_file_buffer_size,
+                                     ConnectionStream.chunk_size)) if core else None
+        self.episode_until = 0  # clock tick at which the overload ends
+        self.capacity = app.max_connections  # connections the heap holds
+        self.room_wanted = False  # a client waits: the next response closes
+        self.crowded = False  # a client waited for room during this tick
+        self.wait_since = None  # clock tick since which a client waits
         self.tick = max(0.05, min(0.5, min(
             app.keepalive_timeout, app.request_head_timeout,
             app.body_timeout, app.write_timeout) / 4))  # seconds per tick
@@ -155,9 +176,8 @@ class Server:
             if conn.state == IDLE:
                 conn.task.cancel()
 
-    # Until shutdown(): advances the clock a tick at a time and cancels the
-    # connections past their deadline (one loop, no task or event of its
-    # own: each would cost heap).
+    # Until shutdown(): the clock, a tick at a time (one loop, no task or
+    # event of its own: each would cost heap).
     async def _watch(self):
         while not self.stopping:
             try:
@@ -166,12 +186,21 @@ class Server:
                 gc.collect()
                 await asyncio.sleep(0)
                 continue
-            self.now += 1
-            for conn in self.connections:
-                if conn.deadline is not None and conn.deadline <= self.now:
-                    conn.deadline = None
-                    conn.timed_out = True
-                    conn.task.cancel()
+            self._tick()
+
+    # One tick: the capacity grows by one if a client waited for room (the
+    # heap is checked when it is used), and the connections past their
+    # deadline are cancelled.
+    def _tick(self):
+        self.now += 1
+        if self.crowded and self.capacity < self.app.max_connections:
+            self.capacity += 1
+        self.crowded = False
+        for conn in self.connections:
+            if conn.deadline is not None and conn.deadline <= self.now:
+                conn.deadline = None
+                conn.timed_out = True
+                conn.task.cancel()
 
     # A new connection: served if there is room; never raises, so no task
     # ends with an exception nobody retrieves.
@@ -184,25 +213,80 @@ class Server:
                 _write_now(writer, _BUSY)
                 return _close(writer)
             await self.serve_connection(reader, writer)
-        except (Exception, asyncio.CancelledError):  # no heap to start
-            gc.collect()
-            self.heap_short_until = self.now + _HEAP_WATCH
+        except MemoryError:  # no heap to start serving it
+            _write_now(writer, _BUSY)
+            self._shed(0)
             _close(writer)
+        except (Exception, asyncio.CancelledError):
+            _close(writer)
+
+    # MicroPython: what the listener does with a waiting client. 1: serve
+    # it; 0: leave it in the backlog a while (room is being made); -1:
+    # accept it to answer 503 (no room came for it in _MAX_WAIT ticks).
+    # Over a capacity lowered by a MemoryError, a connection is admitted
+    # only with heap_reserve bytes free; else the capacity is what is held.
+    def admission(self, tls):
+        n = len(self.connections)
+        limit = self.capacity
+        if tls and limit > self.app.max_tls_connections:
+            limit = self.app.max_tls_connections
+        if n < limit:
+            if n == 0 or self.capacity >= self.app.max_connections or \
+                    _heap_free(self.app.heap_reserve):
+                self.room_wanted = False
+                self.wait_since = None
+                return 1
+            self.capacity = n
+        self.crowded = True
+        if self._evict_idle(True):
+            self.wait_since = self.now  # room is being made: no 503 yet
+            return 0
+        self.room_wanted = True
+        if self.wait_since is None:
+            self.wait_since = self.now
+        elif not tls and self.now - self.wait_since > _MAX_WAIT:
+            self.wait_since = self.now
+            return -1
+        return 0
+
+    # After a MemoryError: the heap holds the connections open but `gone`
+    # (the ones failing), so that is the capacity now (at least one: a
+    # lone request always gets its turn). Says so once per episode.
+    def _shed(self, gone):
+        gc.collect()
+        held = len(self.connections) - gone
+        if held < 1:
+            held = 1
+        if held < self.capacity:
+            self.capacity = held
+        if self.app.debug and self.now >= self.episode_until:
+            try:
+                print('Heap full: serving {} connections at a time'.format(
+                    self.capacity))
+            except MemoryError:
+                pass
+        self.episode_until = self.now + _EPISODE
 
     # Makes room for a new connection: cancels the one idle the longest,
     # else the slow client that has been at it longest, still sending its
     # request head (slowloris) or stalled on a body read (a trickling
     # upload), which gets a 408; False when every connection is busy with
-    # work of the server's own.
-    def _evict_idle(self):
+    # work of the server's own. When patient (the listener, which can end a
+    # busy connection's keep-alive instead), a keep-alive connection must
+    # have been idle a whole tick: its client may be sending the next
+    # request, and closing it then would reset the client.
+    def _evict_idle(self, patient=False):
         idle = slow = None
+        old = self.now - 1
         for conn in self.connections:
             if conn.state == IDLE:
-                if idle is None or conn.idle_since < idle.idle_since:
+                if patient and conn.buf and conn.since >= old:
+                    continue
+                if idle is None or conn.since < idle.since:
                     idle = conn
             elif (conn.state == READING_HEAD or conn.state == DISPATCHING) \
                     and conn.deadline is not None and (
-                        slow is None or conn.deadline < slow.deadline):
+                        slow is None or conn.since < slow.since):
                 slow = conn
         if idle is None:
             if slow is None:
@@ -226,33 +310,34 @@ class Server:
                 client_addr = None
             scheme = 'https' if self.app.ssl else 'http'
             timeout = self.head_ticks
+            conn.since = self.now
             while not self.stopping:
                 conn.state = IDLE
-                conn.idle_since = self.now
                 conn.deadline = self.now + timeout
                 if conn.pos >= len(conn.buf):
-                    if conn.sock is not None:
+                    if conn.sock is not None and conn.buf:
                         conn.writing = False
                         await conn  # the next request's first bytes
-                        self._check_heap()
+                    # (a new connection reads at once: its request is
+                    # usually there, and then it is no idle one to drop)
                     conn.buf = await conn._more()
                     conn.pos = 0
                     if not conn.buf:
                         break  # the client closed the connection
                 conn.state = READING_HEAD
+                conn.since = self.now
                 conn.deadline = self.now + self.head_ticks
                 timeout = self.keepalive_ticks
                 if not await self._serve_request(conn, client_addr, scheme):
                     break
+                conn.since = self.now
         except asyncio.CancelledError:
             if conn.timed_out and conn.state in (READING_HEAD, DISPATCHING):
                 await self._send_error(conn, 408, 'Request timeout')
         except MemoryError:
-            gc.collect()
-            self.heap_short_until = self.now + _HEAP_WATCH
             if conn.state < WRITING:  # nothing of a response is out yet
                 _write_now(writer, _BUSY)
-            self._log_memory_error()
+            self._shed(1)
         except (OSError, EOFError):
             pass  # the client went away
         except Exception as exc:  # e.g. a streamed body failing midway
@@ -260,25 +345,8 @@ class Server:
         finally:
             self.connections.remove(conn)
             _close(writer)
-
-    # MicroPython, for a while after a MemoryError: a request starts only
-    # with heap_reserve bytes free (after a collection); else it gets a 503
-    # and its connection closes, which gives its heap back to the requests
-    # under way. (gc.mem_free() walks the heap: not for every request.)
-    def _check_heap(self):
-        if self.now < self.heap_short_until:
-            reserve = self.app.heap_reserve
-            if gc.mem_free() < reserve:
-                gc.collect()
-                if gc.mem_free() < reserve:
-                    raise MemoryError
-
-    def _log_memory_error(self):
-        if self.app.debug:
-            try:
-                print('503 out of memory')
-            except MemoryError:
-                pass
+            if core is not None and self.listener is not None:
+                self.listener.wake()  # a waiting client may take its room
 
     # Reads, dispatches and answers one request; True to keep the
     # connection open for the next one.
@@ -335,6 +403,8 @@ class Server:
             keep = keep and not self.stopping and \
                 not self.app.shutdown_requested and keep_alive(
                     version, req.headers.get('Connection'))
+            if keep and self.room_wanted:  # a client waits: take turns
+                self.room_wanted = keep = False
         body = res.body
         status = res.status_code
         send_body, chunked, extra, keep = response_framing(
@@ -345,6 +415,20 @@ class Server:
         if isinstance(body, bytes):  # the usual case
             if not send_body or not body:
                 data = head
+            elif conn.sock is not None and \
+                    len(head) + len(body) <= len(self.scratch):
+                # one write from the scratch buffer: joining them would
+                # allocate, and a fragmented heap may not have the room
+                n = len(head)
+                scratch = self.scratch
+                scratch[:n] = head
+                scratch[n:n + len(body)] = body
+                n += len(body)
+                conn.state = WRITING
+                sent = conn.sock.write(scratch, 0, n) or 0
+                if sent < n:  # the rest waits: the buffer is shared
+                    await self._send(conn, head + body, sent)
+                return keep
             elif conn.sock is None or len(body) < 1024:
                 data = head + body  # one write
             else:  # no copy of a large body
@@ -355,7 +439,7 @@ class Server:
                 await self._send(conn, data, sent)
             return keep
         if conn.sock is not None and not chunked and \
-                hasattr(body, 'readinto'):
+                hasattr(body, 'readinto') and hasattr(body, 'seek'):
             await self._send_file(conn, head, body, send_body)
             return keep
         it = res.body_iter()
@@ -370,31 +454,29 @@ class Server:
             await it.aclose()
         return keep
 
-    # MicroPython: sends head, then the file f through a pooled buffer
-    # straight to the socket, so no chunk allocates anything.
+    # MicroPython: sends head, then the file f through the scratch buffer
+    # straight to the socket, so no chunk allocates anything. What the
+    # socket doesn't take is read again after the wait (the buffer is
+    # shared), from where the file is sought back to.
     async def _send_file(self, conn, head, f, send_body):
         try:
-            buffers = self.buffers
-            buf = buffers.pop() if buffers else \
-                bytearray(Response.send_file_buffer_size)
             await self._send(conn, head)
+            buf = self.scratch
             sock = conn.sock
+            size = Response.send_file_buffer_size
+            pos = 0
             while send_body:
-                n = f.readinto(buf)
+                n = f.readinto(buf, size)
                 if not n:
                     break
-                conn.deadline = self.now + self.write_ticks
-                sent = 0
-                while sent < n:
-                    done = sock.write(buf, sent, n - sent)
-                    if done:
-                        sent += done
-                    else:
-                        conn.writing = True
-                        await conn
-                conn.deadline = None
-            if len(buffers) < _SPARE_BUFFERS:
-                buffers.append(buf)
+                sent = sock.write(buf, 0, n) or 0
+                pos += sent
+                if sent < n:
+                    f.seek(pos)
+                    conn.deadline = self.now + self.write_ticks
+                    conn.writing = True
+                    await conn
+                    conn.deadline = None
         finally:
             f.close()
 
@@ -449,9 +531,21 @@ class _Listener:
         self.sock = sock
         self.task = asyncio.create_task(self._run(server, sock, ssl))
 
+        self.waiting = False  # sleeping until a connection ends
+
     def close(self):
+        self.waiting = False
         self.task.cancel()
         self.sock.close()  # also when the task never got to run
+
+    # Ends the listener's wait for room now: a connection has ended.
+    # (asyncio has no public way to do this without allocating an Event.)
+    def wake(self):
+        if self.waiting:
+            self.waiting = False
+            queue = core._task_queue
+            queue.remove(self.task)
+            queue.push(self.task)
 
     # A generator, so that it can wait on the socket like asyncio's streams.
     def _run(self, server, sock, ssl):
@@ -461,14 +555,17 @@ class _Listener:
                 client = None
                 try:
                     yield core._io_queue.queue_read(sock)
-                    if ssl and len(server.connections) >= \
-                            server.app.max_tls_connections and \
-                            not server._evict_idle():
-                        # each TLS connection holds tens of KB: the client
-                        # waits in the backlog until one ends
-                        yield from asyncio.sleep_ms(20)
+                    admit = server.admission(ssl)
+                    if not admit:  # the client waits in the backlog
+                        self.waiting = True
+                        yield from asyncio.sleep_ms(50)
+                        self.waiting = False
                         continue
                     client, addr = sock.accept()
+                    if admit < 0:  # the excess: no room came for it
+                        _write_now(client, _BUSY)
+                        client.close()
+                        continue
                     if ssl:
                         client = ssl.wrap_socket(
                             client, server_side=True,
@@ -482,11 +579,21 @@ class _Listener:
                         client.close()
                     elif isinstance(exc, MemoryError):
                         _unqueue(sock)
-                        server.heap_short_until = server.now + _HEAP_WATCH
+                    if isinstance(exc, MemoryError):
+                        server._shed(0)
                     gc.collect()
                     yield from asyncio.sleep_ms(10)
         finally:
             sock.close()
+
+
+# Whether reserve bytes of heap are free, after a collection if need be
+# (gc.mem_free() walks the heap: this is for admissions, not requests).
+def _heap_free(reserve):
+    if gc.mem_free() >= reserve:
+        return True
+    gc.collect()
+    return gc.mem_free() >= reserve
 
 
 # Drops what a failed poller registration may have left for sock.

@@ -162,3 +162,124 @@ class TestConnectionLoop(unittest.TestCase):
                 run(main())
         else:
             self.assertFalse(run(main()))
+
+
+class FakeTask:
+    def __init__(self):
+        self.cancelled = False
+
+    def cancel(self):
+        self.cancelled = True
+
+
+class FakeConnection:
+    def __init__(self, state, since=0, buf=b'GET / HTTP/1.1\r\n\r\n'):
+        self.state = state
+        self.since = since
+        self.buf = buf  # what was read last; b'' while nothing was
+        self.deadline = None
+        self.timed_out = False
+        self.task = FakeTask()
+
+
+class TestAdmission(unittest.TestCase):
+    # The built-in server admits connections, not requests: a capacity learnt
+    # from MemoryErrors, turns for waiting clients, 503 only for the excess.
+    def make_server(self, *states):
+        app = Microdot()
+        server = Server(app)
+        server.connections = [FakeConnection(s) for s in states]
+        return server
+
+    def test_a_memory_error_lowers_the_capacity_to_what_was_held(self):
+        from microdot.server import DISPATCHING
+        server = self.make_server(DISPATCHING, DISPATCHING, DISPATCHING)
+        server._shed(1)  # one of the three failed: two fit
+        self.assertEqual(server.capacity, 2)
+        server.connections = server.connections[:1]
+        server._shed(1)
+        self.assertEqual(server.capacity, 1)  # a lone request still gets in
+
+    def test_the_capacity_grows_a_step_a_tick_while_clients_wait(self):
+        server = self.make_server()
+        server.capacity = 2
+        server._tick()
+        self.assertEqual(server.capacity, 2)  # nobody waited
+        server.crowded = True
+        server._tick()
+        self.assertEqual(server.capacity, 3)
+        self.assertFalse(server.crowded)
+        server.capacity = server.app.max_connections
+        server.crowded = True
+        server._tick()
+        self.assertEqual(server.capacity, server.app.max_connections)
+
+    def test_room_is_made_from_the_longest_idle_connection(self):
+        from microdot.server import IDLE, DISPATCHING
+        server = self.make_server(DISPATCHING, IDLE, IDLE)
+        server.now = 5
+        server.connections[1].since = 3
+        server.connections[2].since = 1
+        server.capacity = 3
+        self.assertEqual(server.admission(False), 0)  # room is being made
+        self.assertTrue(server.connections[2].task.cancelled)
+        self.assertFalse(server.connections[1].task.cancelled)
+        self.assertFalse(server.room_wanted)
+
+    def test_a_keep_alive_connection_just_idle_is_not_dropped(self):
+        # its next request may be on its way: the listener waits a tick
+        from microdot.server import IDLE
+        server = self.make_server(IDLE)
+        server.now = 4
+        server.connections[0].since = 3
+        server.capacity = 1
+        self.assertEqual(server.admission(False), 0)
+        self.assertFalse(server.connections[0].task.cancelled)
+        self.assertTrue(server.room_wanted)
+        server.now = 5
+        self.assertEqual(server.admission(False), 0)
+        self.assertTrue(server.connections[0].task.cancelled)
+
+    def test_a_connection_that_sent_nothing_is_dropped_at_once(self):
+        from microdot.server import IDLE
+        server = self.make_server(IDLE)
+        server.connections[0].buf = b''
+        server.capacity = 1
+        self.assertEqual(server.admission(False), 0)
+        self.assertTrue(server.connections[0].task.cancelled)
+
+    def test_busy_connections_take_turns_then_the_excess_gets_503(self):
+        from microdot.server import DISPATCHING
+        server = self.make_server(DISPATCHING, DISPATCHING)
+        server.app.max_connections = server.capacity = 2
+        server.now = 10
+        self.assertEqual(server.admission(False), 0)
+        self.assertTrue(server.room_wanted)  # the next response closes
+        self.assertTrue(server.crowded)  # and the capacity may grow
+        server.now = 12
+        self.assertEqual(server.admission(False), 0)
+        server.now = 13  # no room came for more than two ticks
+        self.assertEqual(server.admission(False), -1)
+        self.assertEqual(server.admission(False), 0)  # one at a time
+        server.connections.pop()
+        self.assertEqual(server.admission(False), 1)
+        self.assertIsNone(server.wait_since)
+
+    def test_tls_clients_wait_within_max_tls_connections(self):
+        from microdot.server import DISPATCHING
+        server = self.make_server(*[DISPATCHING] * 4)
+        server.now = 100
+        self.assertEqual(server.admission(True), 0)  # never a 503 in clear
+        self.assertEqual(server.admission(False), 1)
+        self.assertFalse(server.room_wanted)
+
+    def test_a_waiting_client_ends_the_next_keep_alive_response(self):
+        server = Server(TestConnectionLoop().make_app())
+        server.room_wanted = True
+        writer = FakeWriter()
+        run(server.serve_connection(FakeReader(
+            b'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+            writer))
+        self.assertEqual(writer.data.count(b'HTTP/1.1 200 OK\r\n'), 1)
+        self.assertIn(b'Connection: close\r\n', writer.data)
+        self.assertFalse(server.room_wanted)  # one turn per waiting client

@@ -47,3 +47,41 @@ def test_a_page_loads_over_six_connections_on_a_small_heap(micropython, mpy_tree
         assert pageload.loads_at(micropython, 112 * 1024, mpy_tree, folder, sizes)
     finally:
         pageload.shutil.rmtree(folder, ignore_errors=True)
+
+
+overload = bench_module('overload')
+
+
+def test_more_clients_than_the_heap_holds_are_served_in_turn(micropython, mpy_tree):
+    # sixteen keep-alive clients on 80 KB: the server holds what fits and the
+    # others wait their turn, so nearly all get 200 and none a broken answer
+    report = overload.run(micropython, 80 * 1024, mpy_tree, clients=16, seconds=10)
+    answers = report['ok'] + report['busy'] + report['bad']
+    assert report['ok'] >= 0.9 * answers, report
+    # a reset is possible only where a client's request crosses the close
+    # of its connection (a browser retries those)
+    assert report['bad'] <= 5, report
+    assert report['tracebacks'] == 0 and report['memory_errors'] == 0, report
+    assert report['recovery'] is not None and report['recovery'] <= 1.0, report
+
+
+def test_after_a_flood_every_request_is_answered_at_once(micropython, mpy_tree):
+    # thirty-two clients and eight connections that say nothing, then all of
+    # them gone: nothing stays busy, the next twenty requests get 200 at once
+    folder = overload.tempfile.mkdtemp(prefix='flood-')
+    try:
+        sizes = overload.make_site(folder)
+        with overload.Server(micropython, 80 * 1024, mpy_tree, folder) as server:
+            assert server.up(), server.output()
+            idle = [overload.socket.create_connection(('127.0.0.1', server.port))
+                    for _ in range(8)]
+            try:
+                overload.load(server.port, sizes, clients=32, seconds=4)
+            finally:
+                for sock in idle:
+                    sock.close()
+            statuses, slowest = overload.sequential(server.port, 20)
+            assert statuses == [200] * 20, (statuses, server.output()[-2000:])
+            assert slowest <= 1.0, slowest
+    finally:
+        overload.shutil.rmtree(folder, ignore_errors=True)
