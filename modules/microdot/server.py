@@ -123,9 +123,11 @@ class Server:
         self.stopping = False
         # MicroPython: one buffer that every connection reads and sends
         # files through, allocated while the heap is whole; it is never
-        # held across a wait, so connections can share it
-        self.scratch = bytearray(max(Response.send_file_buffer_size,
-                                     ConnectionStream.chunk_size)) if core else None
+        # held across a wait, so connections can share it (a memoryview:
+        # its slices copy nothing)
+        self.scratch = memoryview(bytearray(max(
+            Response.send_file_buffer_size, ConnectionStream.chunk_size))) \
+            if core else None
         self.episode_until = 0  # clock tick at which the overload ends
         self.capacity = app.max_connections  # connections the heap holds
         self.room_wanted = False  # a client waits: the next response closes
