@@ -28,6 +28,7 @@ import threading
 import time
 
 from pageload import ASSETS, Server, make_site
+from proc import run_threads
 
 RECOVERY_LIMIT = 30.0  # seconds after the load in which GET / must answer
 
@@ -93,11 +94,7 @@ def load(port, sizes, clients, seconds, seed=1):
                 time.sleep(0.01)  # a browser does not retry in a tight loop
         conn.close()
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(client, clients)
     return counts
 
 

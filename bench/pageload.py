@@ -25,7 +25,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from proc import free_port, spawn, stop, wait_port
+from proc import free_port, run_threads, spawn, stop, wait_port
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 APP = os.path.join(BENCH, 'apps', 'page_app.py')
@@ -176,11 +176,7 @@ def pressure(micropython, heap, path=None, clients=12, seconds=20.0):
                         time.sleep(0.01)
                 conn.close()
 
-            threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            run_threads(client, clients)
             time.sleep(0.5)
             counts['serving_after'] = all(
                 fetch(http.client.HTTPConnection('127.0.0.1', server.port), p, sizes, 5)

@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 
@@ -79,3 +80,12 @@ def hammer(port, path, count, timeout=10):
     finally:
         conn.close()
     return good
+
+
+def run_threads(target, count):
+    """target(k) for k in range(count), each in a thread of its own; returns when all end."""
+    threads = [threading.Thread(target=target, args=(k,)) for k in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
