@@ -283,3 +283,34 @@ class TestAdmission(unittest.TestCase):
         self.assertEqual(writer.data.count(b'HTTP/1.1 200 OK\r\n'), 1)
         self.assertIn(b'Connection: close\r\n', writer.data)
         self.assertFalse(server.room_wanted)  # one turn per waiting client
+
+
+class TestListenerWake(unittest.TestCase):
+    # MicroPython: a connection's end brings the listener's wait for room
+    # forward through asyncio's private task queue; this fails loudly if a
+    # MicroPython release changes it.
+    def test_a_waiting_listener_is_woken_at_once(self):
+        if sys.implementation.name != 'micropython':
+            return  # the listener is MicroPython's; CPython uses start_server
+        from microdot.server import _Listener
+
+        class Sleeper:
+            waiting = False
+            task = None
+
+        sleeper = Sleeper()
+
+        async def sleep_long():
+            sleeper.waiting = True
+            await asyncio.sleep(10)
+            sleeper.waiting = False
+            return 'woken'
+
+        async def main():
+            sleeper.task = asyncio.create_task(sleep_long())
+            await asyncio.sleep(0.01)
+            _Listener.wake(sleeper)
+            return await asyncio.wait_for(sleeper.task, 1)
+
+        self.assertEqual(run(main()), 'woken')
+        self.assertFalse(sleeper.waiting)
