@@ -415,30 +415,26 @@ class Server:
         head = response_head('1.1', status, res.reason or reason_phrase(status),
                              res.headers.items(), extra)
         if isinstance(body, bytes):  # the usual case
-            if not send_body or not body:
-                data = head
-            elif conn.sock is not None and \
-                    len(head) + len(body) <= len(self.scratch):
-                # one write from the scratch buffer: joining them would
-                # allocate, and a fragmented heap may not have the room
-                n = len(head)
+            if not send_body:
+                body = b''
+            sock = conn.sock
+            n = len(head)
+            end = n + len(body)
+            if sock is not None and end <= len(self.scratch):
+                # one write from the scratch buffer: joining head and body
+                # would allocate, and a fragmented heap may lack the room
                 scratch = self.scratch
                 scratch[:n] = head
-                scratch[n:n + len(body)] = body
-                n += len(body)
+                scratch[n:end] = body
                 conn.state = WRITING
-                sent = conn.sock.write(scratch, 0, n) or 0
-                if sent < n:  # the rest waits: the buffer is shared
+                sent = sock.write(scratch, 0, end) or 0
+                if sent < end:  # the rest waits: the buffer is shared
                     await self._send(conn, head + body, sent)
-                return keep
-            elif conn.sock is None or len(body) < 1024:
-                data = head + body  # one write
+            elif sock is None and len(body) < 1024:
+                await self._send(conn, head + body)  # one write
             else:  # no copy of a large body
                 await self._send(conn, head)
-                data = body
-            sent = self._write_at_once(conn, data)
-            if sent < len(data):
-                await self._send(conn, data, sent)
+                await self._send(conn, body)
             return keep
         if conn.sock is not None and not chunked and \
                 hasattr(body, 'readinto') and hasattr(body, 'seek'):
@@ -481,15 +477,6 @@ class Server:
                     conn.deadline = None
         finally:
             f.close()
-
-    # MicroPython: writes what the socket takes of data at once, and returns
-    # how much that was (often all of it, and then no coroutine is needed).
-    def _write_at_once(self, conn, data):
-        sock = conn.sock
-        if sock is None:
-            return 0
-        conn.state = WRITING
-        return sock.write(data) or 0
 
     # Writes data; MicroPython writes the socket itself, and what it takes
     # at once (the usual case) costs no waiting.
