@@ -159,8 +159,8 @@ class Microdot:
     request_head_timeout = 10  # seconds to receive a whole request head
     body_timeout = 10  # seconds a body read may wait for the next bytes
     write_timeout = 10  # seconds a client may take to accept response bytes
-    listen_backlog = 16  # pending connections the OS may queue
-    heap_reserve = 2048  # MicroPython: free heap bytes a request needs to start
+    listen_backlog = 64  # connections the OS queues (clients awaiting a turn)
+    heap_reserve = 2048  # MicroPython: free heap to admit one more connection
     max_tls_connections = 4  # MicroPython: TLS connections at once (then wait)
 
     def __init__(self):
