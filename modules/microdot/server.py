@@ -274,16 +274,17 @@ class Server:
     # request head (slowloris) or stalled on a body read (a trickling
     # upload), which gets a 408; False when every connection is busy with
     # work of the server's own. When patient (the listener, which can end a
-    # busy connection's keep-alive instead), a keep-alive connection must
-    # have been idle a whole tick: its client may be sending the next
-    # request, and closing it then would reset the client.
+    # busy connection's keep-alive instead), a connection must have waited
+    # a whole tick, unless it never sent a byte: a shorter wait may be a
+    # request on its way, and closing it then would reset the client.
     def _evict_idle(self, patient=False):
         idle = slow = None
         old = self.now - 1
         for conn in self.connections:
+            if patient and conn.since >= old and \
+                    (conn.buf or conn.state != IDLE):
+                continue
             if conn.state == IDLE:
-                if patient and conn.buf and conn.since >= old:
-                    continue
                 if idle is None or conn.since < idle.since:
                     idle = conn
             elif (conn.state == READING_HEAD or conn.state == DISPATCHING) \

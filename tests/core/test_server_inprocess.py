@@ -248,6 +248,19 @@ class TestAdmission(unittest.TestCase):
         self.assertEqual(server.admission(False), 0)
         self.assertTrue(server.connections[0].task.cancelled)
 
+    def test_a_head_arriving_for_less_than_a_tick_is_left_to_finish(self):
+        # the listener can wait; at max_connections a newcomer can't
+        from microdot.server import READING_HEAD
+        server = self.make_server(READING_HEAD)
+        conn = server.connections[0]
+        conn.deadline = server.now + server.head_ticks
+        server.capacity = 1
+        self.assertEqual(server.admission(False), 0)
+        self.assertFalse(conn.task.cancelled)
+        self.assertTrue(server._evict_idle())
+        self.assertTrue(conn.task.cancelled)
+        self.assertTrue(conn.timed_out)  # the slow client gets a 408
+
     def test_busy_connections_take_turns_then_the_excess_gets_503(self):
         from microdot.server import DISPATCHING
         server = self.make_server(DISPATCHING, DISPATCHING)
