@@ -456,22 +456,20 @@ class Server:
     # MicroPython: sends head, then the file f through the scratch buffer
     # straight to the socket, so no chunk allocates anything. What the
     # socket doesn't take is read again after the wait (the buffer is
-    # shared), from where the file is sought back to.
+    # shared): the file is sought back by that much.
     async def _send_file(self, conn, head, f, send_body):
         try:
             await self._send(conn, head)
             buf = self.scratch
             sock = conn.sock
             size = Response.send_file_buffer_size
-            pos = 0
             while send_body:
                 n = f.readinto(buf, size)
                 if not n:
                     break
                 sent = sock.write(buf, 0, n) or 0
-                pos += sent
                 if sent < n:
-                    f.seek(pos)
+                    f.seek(sent - n, 1)
                     conn.deadline = self.now + self.write_ticks
                     conn.writing = True
                     await conn
