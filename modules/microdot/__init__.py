@@ -9,10 +9,10 @@
 import asyncio
 import re
 
-from microdot.messages import Request, Response
+from microdot.messages import Request, Response, decoded_path, \
+    make_response
 from microdot.structures import HTTPException, MultiDict, NoCaseDict, \
-    invoke_handler, iscoroutine, iscoroutinefunction, print_exception, \
-    urldecode, urlencode
+    invoke_handler, iscoroutine, iscoroutinefunction, urldecode, urlencode
 
 __version__ = '0.1.0'
 redirect = Response.redirect
@@ -23,7 +23,7 @@ send_file = Response.send_file
 # submodules: MicroPython asks here first for `from microdot import sse`.
 def __getattr__(name):
     if name == 'AsyncBytesIO':
-        from microdot.streams import AsyncBytesIO
+        from microdot.bodies import AsyncBytesIO
         return AsyncBytesIO
     if name[:1] != '_':
         try:
@@ -122,36 +122,6 @@ def abort(status_code, reason=None):
     raise HTTPException(status_code, reason)
 
 
-# Turns whatever a handler returned into a Response.
-def make_response(ret):
-    if isinstance(ret, Response):
-        return ret
-    if isinstance(ret, tuple):
-        if len(ret) == 3:
-            return Response(ret[0], ret[1], ret[2])
-        if len(ret) == 2:
-            if isinstance(ret[1], int):
-                return Response(ret[0], ret[1])
-            if isinstance(ret[0], int):
-                return Response(b'', ret[0], ret[1])
-            return Response(ret[0], headers=ret[1])
-        return Response(*ret)
-    if isinstance(ret, int) and not isinstance(ret, bool):
-        return Response(b'', ret)
-    return Response(ret)
-
-
-# req.path with its percent escapes decoded (400 when they aren't UTF-8).
-def _decoded_path(req):
-    path = req.path
-    if '%' in path:
-        try:
-            path = urldecode(path, False)
-        except ValueError:
-            raise HTTPException(400, 'Bad URL encoding')
-    return path
-
-
 class Microdot:
     # Built-in server settings (class-level; an app may override them).
     max_connections = 32  # over it, the longest-idle connection is dropped
@@ -243,7 +213,7 @@ class Microdot:
     # with no route for the method.
     def find_route(self, req):
         method = 'GET' if req.method == 'HEAD' else req.method
-        path = _decoded_path(req)
+        path = decoded_path(req)
         found = 404
         for entry in self.url_map:
             args = entry[1].match(path)
@@ -255,24 +225,10 @@ class Microdot:
             found = 405
         return found
 
-    # The entries whose pattern matches req's path, whatever their methods.
-    def _matching(self, req):
-        path = _decoded_path(req)
-        return [entry for entry in self.url_map
-                if entry[1].match(path) is not None]
-
     # The automatic OPTIONS answer: headers listing the allowed methods.
     def default_options_handler(self, req):
-        allow = []
-        for entry in self._matching(req):
-            for method in entry[0]:
-                if method not in allow:
-                    allow.append(method)
-        if 'GET' in allow and 'HEAD' not in allow:
-            allow.append('HEAD')
-        if 'OPTIONS' not in allow:
-            allow.append('OPTIONS')
-        return {'Allow': ', '.join(allow)}
+        from microdot.errors import allowed_methods
+        return allowed_methods(self, req)
 
     # The Response for req. error: what a frontend met before the request
     # was whole (a RequestError; req is None when no request could be
@@ -289,7 +245,8 @@ class Microdot:
                 entry = (None, None, self._options, '', None, ())
                 req.url_args = {}
             elif entry == 405:  # the first matching route's apps answer
-                local_apps = self._matching(req)[0][5]
+                from microdot.errors import matching_routes
+                local_apps = matching_routes(self, req)[0][5]
                 raise HTTPException(405, 'Method not allowed')
             elif entry == 404:
                 raise HTTPException(404, 'Not found')
@@ -324,14 +281,8 @@ class Microdot:
             for hook in req.after_request_handlers:
                 res = make_response(await invoke_handler(hook, req, res) or res)
         except Exception as exc:
-            res = await self._error_response(req, exc, local_apps)
-            if res.status_code == 405 and req is not None and \
-                    'Allow' not in res.headers:
-                res.headers.update(self.default_options_handler(req))
-            for app in reversed((self,) + local_apps):
-                for hook in app.after_error_request_handlers:
-                    res = make_response(
-                        await invoke_handler(hook, req, res) or res)
+            from microdot.errors import error_response
+            res = await error_response(self, req, exc, local_apps)
         if req is None:
             res.complete()
             return res
@@ -342,58 +293,16 @@ class Microdot:
         if res.gzip_variant is not None:
             from microdot.files import use_gzip_variant
             use_gzip_variant(req, res)
-        if res.status_code == 200 and req.method in ('GET', 'HEAD') and \
-                'If-None-Match' in req.headers:
-            # conditional GET: a matching If-None-Match turns 200 into 304
-            etag = res.headers.get('ETag')
-            match = req.headers['If-None-Match']
-            if etag is not None and (match.strip() == '*' or etag in [
-                    m.strip() for m in match.split(',')]):
-                if hasattr(res.body, 'close'):
-                    res.body.close()
-                res.status_code = 304  # Content-Length stays: the 200's
-                res.body = b''
+        if res.status_code == 200 and 'If-None-Match' in req.headers and \
+                req.method in ('GET', 'HEAD'):
+            from microdot.files import check_not_modified
+            check_not_modified(req, res)
         res.complete()
         return res
 
     # The automatic OPTIONS answer (async: it runs on the loop).
     async def _options(self, req):
         return Response(headers=self.options_handler(req))
-
-    # The response for exc: the error handler found for its class (the
-    # innermost local app first, then up the class hierarchy) or its
-    # status, else a default body.
-    async def _error_response(self, req, exc, local_apps):
-        apps = (self,) + local_apps
-        try:
-            if not isinstance(exc, HTTPException):
-                classes = [type(exc)]
-                while classes:
-                    cls = classes.pop(0)
-                    for app in reversed(apps):
-                        handler = app.error_handlers.get(cls)
-                        if handler is not None:
-                            return make_response(
-                                await invoke_handler(handler, req, exc))
-                    classes += [b for b in cls.__bases__ if b is not object]
-                if isinstance(exc, MemoryError):
-                    raise exc  # load, not a bug: the server answers 503
-                from microdot.protocol import RequestError
-                if not isinstance(exc, RequestError):  # refused input: 4xx
-                    print_exception(exc)
-                    exc = HTTPException(500, 'Internal server error')
-            for app in reversed(apps):
-                handler = app.error_handlers.get(exc.status_code)
-                if handler is not None:
-                    return make_response(await invoke_handler(handler, req))
-            return Response(exc.reason, exc.status_code)
-        except Exception as exc2:
-            if isinstance(exc2, MemoryError):
-                raise exc2
-            if not hasattr(exc2, 'status_code'):  # neither an abort() nor
-                print_exception(exc2)  # refused input: a bug
-                exc2 = HTTPException(500, 'Internal server error')
-            return Response(exc2.reason, exc2.status_code)
 
     #### serving
 

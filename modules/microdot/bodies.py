@@ -1,9 +1,10 @@
 # Request and response bodies other than plain bytes, loaded only for the
 # messages that have one (a GET answered with bytes or a file never loads
-# this): the framing of a request body (Content-Length or chunked), a body
-# resumed after its first bytes, and the chunk-by-chunk iteration of a
-# streamed response body.
-from microdot.protocol import RequestError, parse_chunk_size
+# this): the framing of a request body (Content-Length or chunked) and its
+# reading into a Request, a body resumed after its first bytes, an
+# in-memory stream, the chunk-by-chunk iteration of a streamed response
+# body, and a response written whole to a stream (HTTP/1.0).
+from microdot.protocol import RequestError, response_head
 from microdot.streams import BufferedStream
 from microdot.structures import iscoroutine
 
@@ -148,3 +149,121 @@ class BodyIter:
                 ret = closer()
                 if iscoroutine(ret) or hasattr(ret, '__await__'):
                     await ret  # aclose() of an async generator included
+
+
+# Parses a chunk-size line (hex digits, optional ;extensions) to an int.
+def parse_chunk_size(line, limit):
+    line = line.rstrip(b'\r\n')
+    i = line.find(b';')
+    if i >= 0:
+        line = line[:i]
+    line = line.rstrip(b' \t')
+    if not line or len(line) > 8:
+        raise RequestError(400, 'Bad chunk size')
+    for c in line:
+        if c not in b'0123456789abcdefABCDEF':
+            raise RequestError(400, 'Bad chunk size')
+    size = int(line, 16)
+    if size > limit:
+        raise RequestError(413, 'Payload too large')
+    return size
+
+
+# Reads req's body framed by req.body_framing from its connection stream
+# (req.sock[0]), answering 'Expect: 100-continue' first.
+async def read_body(req):
+    length, chunked = req.body_framing
+    req.body_source = source = BodyStream(
+        req.sock[0], length, chunked, req.max_content_length,
+        req.max_header_count, req.max_header_bytes)
+    if req.http_version == '1.1' and req.content_length <= \
+            req.max_content_length and req.headers.get(
+                'Expect', '').lower() == '100-continue':
+        await send_bytes(req.sock[1], b'HTTP/1.1 100 Continue\r\n\r\n')
+    await load_body(req, source)
+
+
+# Takes req's body from source (a BufferedStream holding just the body):
+# small bodies are read into .body, larger allowed ones left to .stream.
+async def load_body(req, source):
+    req.stream = source
+    if req.content_length > req.max_content_length:
+        return  # dispatch answers 413 without reading it
+    limit = req.max_body_length
+    if req.content_length:
+        if req.content_length <= limit:
+            req.body = await source.readexactly(req.content_length)
+            del req.stream
+        return
+    data = await source.read(limit + 1)
+    while len(data) <= limit:
+        more = await source.read(limit + 1 - len(data))
+        if not more:
+            req.body = data
+            del req.stream
+            return
+        data += more
+    req.stream = ResumedStream(data, source)
+
+
+# An in-memory stream with the reading API of a request stream.
+class AsyncBytesIO(BufferedStream):
+    def __init__(self, data):
+        super().__init__()
+        self.buf = data
+
+    @property
+    def data(self):
+        return self.buf
+
+    async def awrite(self, data):
+        self.buf += data
+
+    async def aclose(self):
+        pass
+
+
+# res's headers as (name, value) strs, Set-Cookie lists expanded; a value
+# that could split the response (CR, LF, NUL) raises RequestError(400).
+def header_items(res):
+    items = []
+    for name, value in res.headers.items():
+        if isinstance(value, list):
+            for v in value:
+                items.append((name, str(v)))
+        else:
+            items.append((name, value if isinstance(value, str)
+                          else str(value)))
+    text = ''.join([name + value for name, value in items])
+    if '\r' in text or '\n' in text or '\0' in text:
+        raise RequestError(400, 'Invalid header value')
+    return items
+
+
+# Writes res whole to stream as HTTP/1.0, the body ending at close.
+async def write_response(res, stream):
+    res.complete()
+    reason = res.reason
+    if reason is None:
+        reason = 'OK' if res.status_code == 200 else 'N/A'
+    await send_bytes(stream, response_head(
+        '1.0', res.status_code, reason, header_items(res)))
+    it = res.body_iter()
+    try:
+        if not res.is_head:
+            async for chunk in it:
+                await send_bytes(stream, chunk)
+    finally:
+        await it.aclose()
+
+
+# Writes to an asyncio writer, an async test stream or a plain file.
+async def send_bytes(writer, data):
+    if hasattr(writer, 'awrite'):
+        await writer.awrite(data)
+        return
+    ret = writer.write(data)
+    if iscoroutine(ret):
+        await ret
+    if hasattr(writer, 'drain'):
+        await writer.drain()

@@ -1,5 +1,5 @@
 # Set-Cookie values, built on first use of Response.set_cookie().
-from microdot.protocol import RequestError, unsafe_header_value
+from microdot.protocol import RequestError
 
 
 # The Set-Cookie value for one cookie; ';', CR or LF in a part is refused.
@@ -28,3 +28,8 @@ def cookie_header(cookie, value, path=None, domain=None, expires=None,
     if partitioned:
         parts.append('Partitioned')
     return '; '.join(parts)
+
+
+# True when a header value could split the response (CR, LF or NUL).
+def unsafe_header_value(value):
+    return '\r' in value or '\n' in value or '\0' in value

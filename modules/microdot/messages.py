@@ -1,9 +1,10 @@
 # The Request and Response objects. Reading a request from a stream and
-# writing a response load the protocol and streams modules on first use, so
-# importing microdot costs only the objects themselves.
+# writing a response load the protocol, streams and bodies modules on first
+# use, so importing microdot costs only the objects themselves.
 import json
 
-from microdot.structures import MultiDict, NoCaseDict, urldecode
+from microdot.structures import HTTPException, MultiDict, NoCaseDict, \
+    urldecode
 
 
 # Raises the RequestError (400) for bad input; protocol is loaded here, on
@@ -100,7 +101,7 @@ class Request:
                     'application/x-www-form-urlencoded':
                 value = _parse_urlencoded(self.body)
         elif name == 'stream':
-            from microdot.streams import AsyncBytesIO
+            from microdot.bodies import AsyncBytesIO
             value = AsyncBytesIO(self.body)
         elif name == 'g':
             if Request.G is None:
@@ -118,62 +119,25 @@ class Request:
     @staticmethod
     async def create(app, client_reader, client_writer, client_addr,
                      scheme=None):
-        req = await Request.read_head(app, client_reader, client_writer,
-                                      client_addr, scheme)
+        from microdot.streams import read_request
+        req = await read_request(Request, app, client_reader, client_writer,
+                                 client_addr, scheme)
         if req is not None:
             await req.read_body()
         return req
 
-    # The first half of create(): a Request for the next head on the stream,
-    # its body not read yet (None at the end of the stream).
-    @staticmethod
-    async def read_head(app, client_reader, client_writer, client_addr,
-                        scheme=None):
-        from microdot.streams import BufferedStream, ConnectionStream, \
-            read_request
-        stream = client_reader if isinstance(client_reader, BufferedStream) \
-            else ConnectionStream(client_reader)
-        return await read_request(Request, app, stream, client_writer,
-                                  client_addr, scheme)
-
-    # The second half of create(): reads a small body into .body, or leaves
-    # a large one to .stream (answering 'Expect: 100-continue' first).
+    # Reads the body framed by body_framing from the request's stream: a
+    # small one into .body, a large one left to .stream (bodies only).
     async def read_body(self):
-        framing = self.body_framing
-        if framing is None:
-            return
-        from microdot.bodies import BodyStream
-        self.body_source = source = BodyStream(
-            self.sock[0], framing[0], framing[1], self.max_content_length,
-            self.max_header_count, self.max_header_bytes)
-        if self.http_version == '1.1' and self.content_length <= \
-                self.max_content_length and self.headers.get(
-                    'Expect', '').lower() == '100-continue':
-            from microdot.streams import send_bytes
-            await send_bytes(self.sock[1], b'HTTP/1.1 100 Continue\r\n\r\n')
-        await self.load_body(source)
+        if self.body_framing is not None:
+            from microdot.bodies import read_body
+            await read_body(self)
 
     # Takes the body from source (a BufferedStream holding just the body):
     # small bodies are read into .body, larger allowed ones left to .stream.
     async def load_body(self, source):
-        self.stream = source
-        if self.content_length > self.max_content_length:
-            return  # dispatch answers 413 without reading it
-        if self.content_length:
-            if self.content_length <= self.max_body_length:
-                self.body = await source.readexactly(self.content_length)
-                del self.stream
-            return
-        data = await source.read(self.max_body_length + 1)
-        while len(data) <= self.max_body_length:
-            more = await source.read(self.max_body_length + 1 - len(data))
-            if not more:
-                self.body = data
-                del self.stream
-                return
-            data += more
-        from microdot.bodies import ResumedStream
-        self.stream = ResumedStream(data, source)
+        from microdot.bodies import load_body
+        await load_body(self, source)
 
     def after_request(self, f):
         if not self.after_request_handlers:
@@ -201,6 +165,36 @@ def _parse_urlencoded(text):
     except ValueError:  # invalid UTF-8 included
         _refuse('Bad URL encoding')
     return args
+
+
+# Turns whatever a handler returned into a Response.
+def make_response(ret):
+    if isinstance(ret, Response):
+        return ret
+    if isinstance(ret, tuple):
+        if len(ret) == 3:
+            return Response(ret[0], ret[1], ret[2])
+        if len(ret) == 2:
+            if isinstance(ret[1], int):
+                return Response(ret[0], ret[1])
+            if isinstance(ret[0], int):
+                return Response(b'', ret[0], ret[1])
+            return Response(ret[0], headers=ret[1])
+        return Response(*ret)
+    if isinstance(ret, int) and not isinstance(ret, bool):
+        return Response(b'', ret)
+    return Response(ret)
+
+
+# req.path with its percent escapes decoded (400 when they aren't UTF-8).
+def decoded_path(req):
+    path = req.path
+    if '%' in path:
+        try:
+            path = urldecode(path, False)
+        except ValueError:
+            raise HTTPException(400, 'Bad URL encoding')
+    return path
 
 
 #### Response
@@ -283,18 +277,8 @@ class Response:
     # The headers as (name, value) strs, Set-Cookie lists expanded; a value
     # that could split the response (CR, LF, NUL) raises RequestError(400).
     def header_items(self):
-        items = []
-        for name, value in self.headers.items():
-            if isinstance(value, list):
-                for v in value:
-                    items.append((name, str(v)))
-            else:
-                items.append((name, value if isinstance(value, str)
-                              else str(value)))
-        text = ''.join([name + value for name, value in items])
-        if '\r' in text or '\n' in text or '\0' in text:
-            _refuse('Invalid header value')
-        return items
+        from microdot.bodies import header_items
+        return header_items(self)
 
     def body_iter(self):
         from microdot.bodies import BodyIter
@@ -302,21 +286,8 @@ class Response:
 
     # Writes the whole response as HTTP/1.0, the body ending at close.
     async def write(self, stream):
-        from microdot.protocol import response_head
-        from microdot.streams import send_bytes
-        self.complete()
-        reason = self.reason
-        if reason is None:
-            reason = 'OK' if self.status_code == 200 else 'N/A'
-        await send_bytes(stream, response_head(
-            '1.0', self.status_code, reason, self.header_items()))
-        it = self.body_iter()
-        try:
-            if not self.is_head:
-                async for chunk in it:
-                    await send_bytes(stream, chunk)
-        finally:
-            await it.aclose()
+        from microdot.bodies import write_response
+        await write_response(self, stream)
 
     # Loaded on first use, like send_file().
     def set_cookie(self, cookie, value, *args, **kwargs):

@@ -183,24 +183,6 @@ def body_framing(headers, http_version):
     return int(cl), False
 
 
-# Parses a chunk-size line (hex digits, optional ;extensions) to an int.
-def parse_chunk_size(line, limit):
-    line = line.rstrip(b'\r\n')
-    i = line.find(b';')
-    if i >= 0:
-        line = line[:i]
-    line = line.rstrip(b' \t')
-    if not line or len(line) > 8:
-        raise RequestError(400, 'Bad chunk size')
-    for c in line:
-        if c not in b'0123456789abcdefABCDEF':
-            raise RequestError(400, 'Bad chunk size')
-    size = int(line, 16)
-    if size > limit:
-        raise RequestError(413, 'Payload too large')
-    return size
-
-
 # Whether a request lets its connection carry another one (connection: the
 # value of its Connection header, or None).
 def keep_alive(http_version, connection):
@@ -239,11 +221,6 @@ def chunk(data):
 
 
 LAST_CHUNK = b'0\r\n\r\n'
-
-
-# True when a header value could split the response (CR, LF or NUL).
-def unsafe_header_value(value):
-    return '\r' in value or '\n' in value or '\0' in value
 
 
 # Serialises a response head: status line, header_items and extra (name,

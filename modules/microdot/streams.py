@@ -1,13 +1,12 @@
 # Async byte streams, loaded with the first request: the buffered stream a
-# request head is read from, reading a request head, and an in-memory stream.
-# Bodies (microdot.bodies) are loaded only for messages that have one.
+# request head is read from, and reading a request head. Bodies
+# (microdot.bodies) are loaded only for messages that have one.
 #
 # BufferedStream keeps one bytes buffer and an offset into it, so reading a
 # line costs one slice; subclasses only say where more bytes come from
 # (_more). The server keeps one stream per connection, so bytes of a
 # pipelined request that arrive early wait in its buffer.
 from microdot.protocol import RequestError, parse_request_head
-from microdot.structures import iscoroutine
 
 
 class BufferedStream:
@@ -85,23 +84,6 @@ class ConnectionStream(BufferedStream):
         return await self.reader.read(self.chunk_size)
 
 
-# An in-memory stream with the reading API of a request stream.
-class AsyncBytesIO(BufferedStream):
-    def __init__(self, data):
-        super().__init__()
-        self.buf = data
-
-    @property
-    def data(self):
-        return self.buf
-
-    async def awrite(self, data):
-        self.buf += data
-
-    async def aclose(self):
-        pass
-
-
 # Reads the next request head from stream within limits (an object with
 # max_readline, max_header_count and max_header_bytes): (request line,
 # header block) as bytes, or None when the stream ends before a request.
@@ -136,10 +118,12 @@ async def read_request_head(stream, limits):
             raise RequestError(431, 'Request header fields too large')
 
 
-# Reads the next request from stream as a cls (Request) instance (None at
-# the end of the stream), its body left on the stream for read_body(); the
-# limits are cls's.
+# Reads the next request from stream (a BufferedStream, or an asyncio
+# stream reader) as a cls (Request) instance (None at the end of the
+# stream), its body left on the stream for read_body(); the limits are cls's.
 async def read_request(cls, app, stream, writer, client_addr, scheme=None):
+    if not isinstance(stream, BufferedStream):
+        stream = ConnectionStream(stream)
     head = await read_request_head(stream, cls)
     if head is None:
         return None
@@ -150,15 +134,3 @@ async def read_request(cls, app, stream, writer, client_addr, scheme=None):
     if length or chunked:  # read_body() takes it from the stream
         req.body_framing = (length, chunked)
     return req
-
-
-# Writes to an asyncio writer, an async test stream or a plain file.
-async def send_bytes(writer, data):
-    if hasattr(writer, 'awrite'):
-        await writer.awrite(data)
-        return
-    ret = writer.write(data)
-    if iscoroutine(ret):
-        await ret
-    if hasattr(writer, 'drain'):
-        await writer.drain()

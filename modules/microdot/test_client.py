@@ -3,7 +3,8 @@ import json
 
 from microdot.messages import Request, Response
 from microdot.protocol import RequestError
-from microdot.streams import AsyncBytesIO, BufferedStream
+from microdot.bodies import AsyncBytesIO
+from microdot.streams import BufferedStream, read_request
 from microdot.structures import NoCaseDict
 
 
@@ -144,8 +145,8 @@ class TestClient:
         reader, writer = sock if sock else (AsyncBytesIO(raw), _Writer())
         req = error = res = None
         try:
-            req = await Request.read_head(self.app, reader, writer,
-                                          ('127.0.0.1', 1234), self.scheme)
+            req = await read_request(Request, self.app, reader, writer,
+                                     ('127.0.0.1', 1234), self.scheme)
             await req.read_body()
         except RequestError as exc:
             if exc.status_code == 400:

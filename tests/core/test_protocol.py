@@ -1,8 +1,9 @@
 import unittest
 
 from microdot import NoCaseDict
+from microdot.bodies import parse_chunk_size
 from microdot.protocol import RequestError, body_framing, \
-    parse_chunk_size, parse_headers, parse_request_line, response_head
+    parse_headers, parse_request_line, response_head
 
 
 class TestRequestLine(unittest.TestCase):
