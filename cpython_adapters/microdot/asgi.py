@@ -21,6 +21,7 @@ Theory of operation
 """
 
 import asyncio
+import os  # noqa: F401 (microdot.asgi.os.kill: where the stop signal goes out, as in 2.x)
 
 from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
 from microdot import Microdot as BaseMicrodot
@@ -198,10 +199,11 @@ class Microdot(BaseMicrodot):
                 if hook is not None:
                     await invoke_handler(hook, scope)
             except Exception as exc:
+                # (after a failed startup the server may still send shutdown)
                 await send({'type': 'lifespan.%s.failed' % step,
-                            'message': '%s: %s' % (type(exc).__name__, exc)})
-                return
-            await send({'type': 'lifespan.%s.complete' % step})
+                            'message': repr(exc)})
+            else:
+                await send({'type': 'lifespan.%s.complete' % step})
             if step == 'shutdown':
                 return
 

@@ -29,6 +29,7 @@ a stream/writer pair over that socket and ``microdot.websocket`` runs on it unch
 """
 
 import asyncio
+import os  # noqa: F401 (microdot.wsgi.os.kill: where the stop signal goes out, as in 2.x)
 import selectors
 import socket
 import sys

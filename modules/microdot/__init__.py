@@ -14,7 +14,7 @@ from microdot.messages import Request, Response, decoded_path, \
 from microdot.structures import HTTPException, MultiDict, NoCaseDict, \
     invoke_handler, iscoroutine, iscoroutinefunction, urldecode, urlencode
 
-__version__ = '0.1.0'
+__version__ = '2.7.1'
 redirect = Response.redirect
 send_file = Response.send_file
 
@@ -52,22 +52,30 @@ class URLPattern:
     def __init__(self, url_pattern):
         self.url_pattern = url_pattern
         self.regex = None  # None: a static pattern, compared as a string
-        self.args = []  # (name, parser) of each regex group, in order
-        if '<' not in url_pattern and '>' not in url_pattern:
-            return
-        parts = []
-        for segment in url_pattern.split('/'):
-            if segment.startswith('<') and segment.endswith('>'):
-                parts.append('(' + self._argument(segment[1:-1]) + ')')
-            elif '<' in segment or '>' in segment:
-                raise ValueError('invalid URL pattern: ' + url_pattern)
-            else:
-                parts.append(''.join('\\' + c if c in _REGEX_SPECIALS else c
-                                     for c in segment))
-        self.regex = re.compile('^' + '/'.join(parts) + '$')
+        self.args = None  # (name, parser) of each regex group, once compiled
 
-    # Records one '<type:name>' argument and returns its regex.
-    def _argument(self, spec):
+    # Compiles the pattern (ValueError when it is invalid) and returns its
+    # regex, None for a static pattern; match() does it on first use.
+    def compile(self):
+        url_pattern = self.url_pattern
+        args = []
+        if '<' in url_pattern or '>' in url_pattern:
+            parts = []
+            for segment in url_pattern.split('/'):
+                if segment.startswith('<') and segment.endswith('>'):
+                    parts.append(
+                        '(' + self._argument(segment[1:-1], args) + ')')
+                elif '<' in segment or '>' in segment:
+                    raise ValueError('invalid URL pattern: ' + url_pattern)
+                else:
+                    parts.append(''.join('\\' + c if c in _REGEX_SPECIALS
+                                         else c for c in segment))
+            self.regex = re.compile('^' + '/'.join(parts) + '$')
+        self.args = args
+        return self.regex
+
+    # Adds one '<type:name>' argument to args and returns its regex.
+    def _argument(self, spec, args):
         if spec.startswith('re:'):
             i = spec.rfind(':')
             if i <= 2:
@@ -82,7 +90,7 @@ class URLPattern:
             pattern, parser = self.types[type_name]
         if not name:
             raise ValueError('invalid URL pattern: ' + self.url_pattern)
-        self.args.append((name, parser))
+        args.append((name, parser))
         return pattern
 
     @classmethod
@@ -92,6 +100,8 @@ class URLPattern:
 
     # The URL arguments as a dict when path matches, else None.
     def match(self, path):
+        if self.args is None:
+            self.compile()
         if self.regex is None:
             return {} if path == self.url_pattern else None
         g = self.regex.match(path)
@@ -148,13 +158,19 @@ class Microdot:
 
     #### registration
 
+    # (Patterns are compiled here, so an invalid one fails at startup.)
     def route(self, url_pattern, methods=None):
         def decorated(f):
+            pattern = URLPattern(url_pattern)
+            pattern.compile()
             self.url_map.append((
-                [m.upper() for m in methods or ('GET',)],
-                URLPattern(url_pattern), f, '', None, ()))
+                [m.upper() for m in methods or ('GET',)], pattern, f, '', None,
+                ()))
             return f
         return decorated
+
+    def query(self, url_pattern):
+        return self.route(url_pattern, ('QUERY',))
 
     def get(self, url_pattern):
         return self.route(url_pattern, ('GET',))
@@ -288,6 +304,10 @@ class Microdot:
             return res
         if res is Response.already_handled:
             return res
+        g = req.__dict__.get('g')  # only a request that used g has one
+        if g is not None and getattr(g, '_vary', None):
+            from microdot.vary import merge_vary
+            merge_vary(res.headers, g._vary)
         if req.method == 'HEAD':
             res.is_head = True
         if res.gzip_variant is not None:
@@ -311,17 +331,24 @@ class Microdot:
         server = self.server or Server(self)
         await server.serve_connection(reader, writer)
 
-    # start_serving=False (CPython): the listening socket is made but takes
-    # no connection until `await app.server.listener.start_serving()`.
+    # start_serving=False (CPython): the listening socket is made, and the
+    # server is returned at once; `await server.serve_forever()` serves.
     async def start_server(self, host='0.0.0.0', port=5000, debug=False,
                            ssl=None, start_serving=True):
         from microdot.server import Server
         self.debug = debug
         self.ssl = ssl
         self.shutdown_requested = False
-        self.server = Server(self)
+        self.server = server = Server(self)
         try:
-            await self.server.serve(host, port, ssl, start_serving)
+            await server.open(host, port, ssl, start_serving)
+        except BaseException:
+            self.server = None
+            raise
+        if not start_serving:
+            return server
+        try:
+            await server.run()
         finally:
             self.server = None
 

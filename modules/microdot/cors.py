@@ -1,18 +1,19 @@
-# Cross-Origin Resource Sharing (the Fetch standard's CORS protocol).
+# Cross-Origin Resource Sharing (the Fetch standard's CORS protocol), as
+# Microdot 2.7 answers it.
 #
 # Preflight requests (OPTIONS with Access-Control-Request-Method) are answered
 # by the app's automatic OPTIONS response, through the app's options_handler
-# hook, with the allowed methods, headers and max age added. Other requests
-# from an allowed origin get Access-Control-Allow-Origin (and credentials,
-# exposed headers) added by after-request hooks, error responses included.
-# The allowed origin is always echoed, also for allowed_origins='*' (a
-# literal * would make browsers refuse credentialed requests), so every
-# answer depends on the request's Origin: `Vary: Origin` is merged into any
-# Vary header already set, on refused and Origin-less requests too (the
-# Fetch standard's advice, so a cache never hands one origin's answer to
-# another). A refused origin gets no Access-Control-* header at all. With
-# credentials allowed, the wildcard methods and headers are never sent: the
-# ones asked for are echoed instead.
+# hook, with the allowed methods, headers and max age added when the method
+# asked for is allowed. Other requests from an allowed origin get
+# Access-Control-Allow-Origin (and credentials, exposed headers) added by
+# after-request hooks, error responses included. The allowed origin is
+# echoed, also for allowed_origins='*' (a literal * would make browsers
+# refuse credentialed requests), with `Vary: Origin`; a request without an
+# Origin gets a literal * when every origin is allowed, and no Vary. A
+# refused origin gets no Access-Control-* header at all. With credentials
+# allowed, the wildcard methods and headers are never sent: the ones asked
+# for are echoed instead.
+from microdot.vary import add_vary
 
 
 def _join(value):
@@ -54,30 +55,36 @@ class CORS:
             return origin == allowed
         return origin in allowed
 
-    # The CORS headers for a request: only `Vary: Origin` unless its Origin
-    # is allowed (none at all when no origin is configured).
+    # The CORS headers for a request (none for a refused origin); an
+    # echoed origin also goes into the request's Vary names.
     def get_cors_headers(self, request):
-        if not self.allowed_origins:
-            return {}
-        headers = {'Vary': 'Origin'}
         origin = request.headers.get('Origin')
-        if not self.origin_allowed(origin):
-            return headers
-        headers['Access-Control-Allow-Origin'] = origin
-        if self.allow_credentials:
-            headers['Access-Control-Allow-Credentials'] = 'true'
+        if not origin:
+            if self.allowed_origins != '*':
+                return {}
+            headers = {'Access-Control-Allow-Origin': '*'}
+        elif not self.origin_allowed(origin):
+            return {}
+        else:
+            add_vary(request, 'Origin')
+            headers = {'Access-Control-Allow-Origin': origin}
+            if self.allow_credentials:
+                headers['Access-Control-Allow-Credentials'] = 'true'
         method = request.headers.get('Access-Control-Request-Method')
-        if request.method == 'OPTIONS' and method:
-            methods = self.allowed_methods
-            if methods is None or (methods == '*' and self.allow_credentials):
-                methods = method
-            headers['Access-Control-Allow-Methods'] = _join(methods)
-            asked = request.headers.get('Access-Control-Request-Headers')
-            allowed = self.allowed_headers
-            if allowed is None or (allowed == '*' and self.allow_credentials):
-                allowed = asked
-            if allowed:
-                headers['Access-Control-Allow-Headers'] = _join(allowed)
+        if request.method == 'OPTIONS':
+            if method and self._method_allowed(method):
+                methods = self.allowed_methods
+                if methods is None or \
+                        (methods == '*' and self.allow_credentials):
+                    methods = method
+                headers['Access-Control-Allow-Methods'] = _join(methods)
+                asked = request.headers.get('Access-Control-Request-Headers')
+                allowed = self.allowed_headers
+                if allowed is None or \
+                        (allowed == '*' and self.allow_credentials):
+                    allowed = asked
+                if allowed:
+                    headers['Access-Control-Allow-Headers'] = _join(allowed)
             if self.max_age is not None:
                 headers['Access-Control-Max-Age'] = str(self.max_age)
         elif self.expose_headers:
@@ -85,36 +92,25 @@ class CORS:
                 self.expose_headers)
         return headers
 
+    def _method_allowed(self, method):
+        allowed = self.allowed_methods
+        if allowed is None or allowed == '*':
+            return True
+        if isinstance(allowed, str):
+            allowed = [m.strip() for m in allowed.split(',')]
+        return method.upper() in [m.upper() for m in allowed]
+
     # The app's options_handler: the default OPTIONS headers plus CORS.
     def options_handler(self, request):
         headers = {}
         if self.default_options_handler is not None:
             headers = dict(self.default_options_handler(request) or {})
-        for name, value in self.get_cors_headers(request).items():
-            if name == 'Vary':
-                _merge_vary(headers, value)
-            else:
-                headers[name] = value
+        headers.update(self.get_cors_headers(request))
         return headers
 
     def after_request(self, request, response):
         if request.method == 'OPTIONS' and \
                 'Access-Control-Allow-Origin' in response.headers:
             return response  # already answered by options_handler
-        for name, value in self.get_cors_headers(request).items():
-            if name == 'Vary':
-                _merge_vary(response.headers, value)
-            else:
-                response.headers[name] = value
+        response.headers.update(self.get_cors_headers(request))
         return response
-
-
-# Adds a token to a headers mapping's Vary list unless already listed.
-def _merge_vary(headers, token):
-    current = headers.get('Vary')
-    if not current:
-        headers['Vary'] = token
-        return
-    tokens = [t.strip().lower() for t in current.split(',')]
-    if token.lower() not in tokens and '*' not in tokens:
-        headers['Vary'] = current + ', ' + token

@@ -11,6 +11,7 @@
 # @csrf.protect are. A route marked @csrf.protect is checked for every
 # method, GET, HEAD and OPTIONS included.
 from microdot import abort
+from microdot.vary import add_vary
 
 _SAFE_METHODS = ('GET', 'HEAD', 'OPTIONS')
 
@@ -86,6 +87,7 @@ class CSRF:
             return True
         if route in self.exempt_routes:
             return True
+        add_vary(request, 'Sec-Fetch-Site')  # the answer depends on it
         origin = request.headers.get('Origin')
         site = request.headers.get('Sec-Fetch-Site')
         if site is not None:

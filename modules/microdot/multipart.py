@@ -356,6 +356,17 @@ class FormDataIter:
         return name, params.get('filename'), content_type
 
 
+# request.files: as in Microdot, items() and values() give each field's
+# (first) upload; getlist(name) gives all of a field's uploads (a multiple
+# file input sends several).
+class FileDict(MultiDict):
+    def items(self):
+        return [(name, self[name]) for name in self]
+
+    def values(self):
+        return [self[name] for name in self]
+
+
 # Decorator: fills request.form and request.files from a multipart body
 # before the handler runs; uploaded files are closed (and their temporary
 # files removed) when it returns.
@@ -366,10 +377,10 @@ def with_form_data(f):
                     ).startswith('multipart/'):
                 abort(400, 'Bad multipart boundary')
             if request.files is None:
-                request.files = MultiDict()
+                request.files = FileDict()
             return await invoke_handler(f, request, *args, **kwargs)
         form = MultiDict()
-        files = MultiDict()
+        files = FileDict()
         uploads = []
         try:
             async for name, value in FormDataIter(request):

@@ -145,6 +145,12 @@ class Server:
         return int(seconds / self.tick + 0.999)
 
     async def serve(self, host, port, ssl=None, start_serving=True):
+        await self.open(host, port, ssl, start_serving)
+        await self.run()
+
+    # Makes the listening socket; with start_serving=False (CPython only) it
+    # takes no connection until serve_forever().
+    async def open(self, host, port, ssl=None, start_serving=True):
         app = self.app
         if core is None:
             self.listener = await asyncio.start_server(
@@ -156,9 +162,22 @@ class Server:
             self.listener = _Listener(self, host, port, ssl)
         if app.debug:
             print('Starting async server on {}:{}...'.format(host, port))
+
+    # What start_server(start_serving=False) returns is this server: this
+    # starts it, and returns once it has stopped.
+    async def serve_forever(self):
+        await self.listener.start_serving()
+        try:
+            await self.run()
+        finally:
+            self.app.server = None
+
+    # Serves until shutdown(), then lets in-flight responses finish, for a
+    # bounded time.
+    async def run(self):
+        app = self.app
         try:
             await self._watch()
-            # let in-flight responses finish, for a bounded time
             waited = 0
             while self.connections and waited < app.write_timeout:
                 await asyncio.sleep(0.05)

@@ -16,6 +16,7 @@ import json
 import time
 
 from microdot import invoke_handler
+from microdot.vary import add_vary
 
 # time.time() counts from 2000 on some boards; JWT times count from 1970.
 _EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
@@ -75,21 +76,6 @@ def _now():
     return time.time() + _EPOCH_OFFSET
 
 
-# After-request hook: adds Cookie to the response's Vary header once the
-# request's session was read. Async, so CPython runs it without a thread.
-async def _vary_on_cookie(request, response):
-    if getattr(request.g, '_session', None) is None:
-        return
-    headers = response.headers
-    vary = headers.get('Vary')
-    if not vary:
-        headers['Vary'] = 'Cookie'
-        return
-    tokens = [t.strip().lower() for t in vary.split(',')]
-    if 'cookie' not in tokens and '*' not in tokens:
-        headers['Vary'] = vary + ', Cookie'
-
-
 class SessionDict(dict):
     def __init__(self, request, session_dict):
         super().__init__(session_dict)
@@ -124,7 +110,6 @@ class Session:
         self.cookie_options = options
         if app is not None:
             app._session = self
-            app.after_error_request(_vary_on_cookie)
 
     # The request's session (decoded once per request, then cached in g).
     def get(self, request):
@@ -137,7 +122,7 @@ class Session:
                 data = self.decode(token) or {}
             session = SessionDict(request, data)
             request.g._session = session
-            request.after_request(_vary_on_cookie)
+            add_vary(request, 'Cookie')  # the response depends on it
         return session
 
     def update(self, request, session):

@@ -49,13 +49,10 @@ class HTTPException(Exception):
         self.reason = reason or str(status_code) + ' error'
 
 
-# A dict whose keys may hold several values: d[k] gives the first, getlist(k)
-# all. The dict itself holds each key's first value, so json.dumps(d),
-# d.items() and (on CPython) dict(d) see plain values; later values wait in
-# _more, made only when a key gets a second one.
+# A dict whose keys may hold several values: each key keeps the list of
+# its values, so d == {'k': ['v']}, items() and values() see them all; d[k],
+# get(k) and (on CPython) dict(d) give the first, getlist(k) all.
 class MultiDict(dict):
-    _more = None  # key -> values after the first
-
     def __init__(self, initial_dict=None):
         super().__init__()
         if initial_dict:
@@ -63,20 +60,18 @@ class MultiDict(dict):
                 self[key] = value
 
     def __setitem__(self, key, value):
-        if key not in self:
-            super().__setitem__(key, value)
-            return
-        if self._more is None:
-            self._more = {}
-        if key in self._more:
-            self._more[key].append(value)
+        if key in self:
+            super().__getitem__(key).append(value)
         else:
-            self._more[key] = [value]
+            super().__setitem__(key, [value])
 
-    def __delitem__(self, key):
-        super().__delitem__(key)
-        if self._more is not None:
-            self._more.pop(key, None)
+    def __getitem__(self, key):
+        return super().__getitem__(key)[0]
+
+    # Iterating keys as dict does, but through this method, makes CPython's
+    # dict(d) read each value through __getitem__: the first, as Microdot's.
+    def __iter__(self):
+        return iter(self.keys())
 
     def get(self, key, default=None, type=None):
         if key not in self:
@@ -89,12 +84,10 @@ class MultiDict(dict):
     def getlist(self, key, type=None):
         if key not in self:
             return []
-        values = [self[key]]
-        if self._more is not None and key in self._more:
-            values += self._more[key]
+        values = super().__getitem__(key)
         if type is not None:
-            values = [type(v) for v in values]
-        return values
+            return [type(v) for v in values]
+        return list(values)
 
 
 # A dict with case-insensitive string keys that remembers each key's spelling.

@@ -210,6 +210,10 @@ class TestClient:
     async def options(self, path, headers=None):
         return await self.request('OPTIONS', path, headers=headers)
 
+    # QUERY (a safe GET that carries its query in the body).
+    async def query(self, path, headers=None, body=None):
+        return await self.request('QUERY', path, headers=headers, body=body)
+
     # Opens a WebSocket on path and talks to it with client: a generator
     # (sync, or async on CPython), or a function returning one, that yields
     # the messages to send; each yield returns the next message the server

@@ -17,7 +17,7 @@ import asyncio
 import binascii
 import hashlib
 
-from microdot import Response, abort
+from microdot import Request, Response, abort
 
 from microdot.structures import print_exception
 
@@ -273,9 +273,11 @@ def handshake_accept(request):
     if 'websocket' not in _tokens(headers.get('Upgrade')) or \
             'upgrade' not in _tokens(headers.get('Connection')):
         return 400, 'Bad WebSocket handshake'
+    key = headers.get('Sec-WebSocket-Key', '').strip().encode()
+    if not key:
+        return 400, 'Bad WebSocket key'
     if headers.get('Sec-WebSocket-Version', '').strip() != '13':
         return 426, 'Unsupported WebSocket version'
-    key = headers.get('Sec-WebSocket-Key', '').strip().encode()
     try:
         ok = len(key) == 24 and len(binascii.a2b_base64(key)) == 16
     except ValueError:
@@ -300,12 +302,13 @@ class WebSocket:
     close_timeout = 5  # seconds to wait for the peer's close frame
     read_size = 1024  # most bytes read from the stream at once
 
+    # (request None: no connection, for frame processing alone)
     def __init__(self, request):
         self.request = request
-        self.stream, self.writer = request.sock
+        self.stream, self.writer = request.sock if request else (None, None)
         limit = self.max_message_length
         if limit < 0:
-            limit = request.max_body_length
+            limit = (request or Request).max_body_length
         self.parser = FrameParser(limit)
         self.closed = False  # no more frames will be read
         self.close_sent = False
@@ -314,6 +317,21 @@ class WebSocket:
         self.receiving = False
         self.failed = False  # closed for a protocol error
         self.lock = asyncio.Lock()
+
+    # What a received frame (opcode, payload) asks for, as (opcode to answer
+    # with, message): (None, text or bytes) for a message, (PONG, payload)
+    # for a ping, (None, None) for a pong; a close frame raises
+    # WebSocketError.
+    def _process_websocket_frame(self, opcode, payload):
+        if opcode == TEXT:
+            return None, decode_utf8(payload)
+        if opcode == BINARY:
+            return None, payload
+        if opcode == PING:
+            return PONG, payload
+        if opcode == PONG:
+            return None, None
+        raise WebSocketError('WebSocket closed')
 
     async def handshake(self):
         accept = handshake_accept(self.request)

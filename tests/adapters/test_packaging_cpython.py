@@ -98,6 +98,11 @@ def test_regular_install(tmp_path):
     assert installed == core_files() | ADAPTER_FILES
     assert out['asgi_body'] == 'asgi ok'
     assert out['wsgi_result'] == ['200 OK', 'wsgi ok']
+    # an app's requirements written for Microdot 2.x keep this package (pip would
+    # replace an older version by PyPI's Microdot)
+    kept = pip_install(python, '--no-index', '--no-deps', '--dry-run', 'microdot~=2.3',
+                       'microdot>=2.7')
+    assert 'already satisfied' in kept.stdout and 'Would install' not in kept.stdout
 
 
 def test_editable_install_sees_core_edits_live(tmp_path):

@@ -142,26 +142,25 @@ class TestConnectionLoop(unittest.TestCase):
         app = self.make_app()
 
         async def main():
-            task = asyncio.create_task(app.start_server(
-                host='127.0.0.1', port=0, start_serving=False))
+            server = await app.start_server(host='127.0.0.1', port=0,
+                                            start_serving=False)
+            before = server.listener.is_serving()
+            task = asyncio.create_task(server.serve_forever())
             for _ in range(100):
-                if app.server is not None and \
-                        app.server.listener is not None or task.done():
+                if server.listener.is_serving():
                     break
                 await asyncio.sleep(0.01)
-            if task.done():
-                return await task  # raises what start_server raised
-            serving = app.server.listener.is_serving()
+            during = server.listener.is_serving()
             app.shutdown()
             await task
-            return serving
+            return before, during, app.server
 
         if sys.implementation.name == 'micropython':
             # MicroPython's asyncio has no servers that wait to serve
             with self.assertRaises(ValueError):
                 run(main())
         else:
-            self.assertFalse(run(main()))
+            self.assertEqual(run(main()), (False, True, None))
 
 
 class FakeTask:

@@ -33,19 +33,24 @@ class TestMultiDict(unittest.TestCase):
         d['a'] = 3
         self.assertEqual(d.getlist('a'), [3])
 
-    def test_dict_of_it_gives_first_values(self):
+    def test_it_holds_lists_and_dict_of_it_gives_first_values(self):
         d = MultiDict()
         d['a'] = '1'
         d['a'] = '2'
         d['b'] = '3'
+        # as Microdot's: the dict holds each key's values
+        self.assertEqual(d, {'a': ['1', '2'], 'b': ['3']})
         if sys.implementation.name != 'micropython':
             # MicroPython's dict() and dict.update() take no dict subclass
-            # (of any kind): dict(d.items()) is the portable spelling
+            # (of any kind); on CPython dict(d) reads d[k]: first values
             self.assertEqual(dict(d), {'a': '1', 'b': '3'})
-        self.assertEqual(dict(d.items()), {'a': '1', 'b': '3'})
-        self.assertEqual(sorted(d.items()), [('a', '1'), ('b', '3')])
-        self.assertEqual(sorted(d.values()), ['1', '3'])
-        self.assertEqual(json.loads(json.dumps(d)), {'a': '1', 'b': '3'})
+        self.assertEqual({k: d[k] for k in d}, {'a': '1', 'b': '3'})
+        self.assertEqual(sorted(d.items()), [('a', ['1', '2']), ('b', ['3'])])
+        self.assertEqual(json.loads(json.dumps(d)),
+                         {'a': ['1', '2'], 'b': ['3']})
+        self.assertEqual(d.getlist('a'), ['1', '2'])
+        d.getlist('a').append('x')  # a copy: the values stay
+        self.assertEqual(d.getlist('a'), ['1', '2'])
 
 
 class TestNoCaseDict(unittest.TestCase):

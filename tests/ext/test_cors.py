@@ -78,7 +78,7 @@ class TestCORS(unittest.TestCase):
                         headers='X-Token')
         self.assertEqual(res.status_code, 200)
         self.assertIn('POST', res.headers['Allow'])
-        self.assertEqual(res.headers['Vary'], 'Origin')
+        self.assertNotIn('Vary', res.headers)  # as Microdot 2.7
         for name in res.headers:
             self.assertFalse(name.lower().startswith('access-control-'),
                              name)
@@ -90,7 +90,7 @@ class TestCORS(unittest.TestCase):
         res = run(client.get('/items', headers={
             'Origin': 'https://evil.example'}))
         self.assertEqual(res.text, 'items')
-        self.assertEqual(res.headers['Vary'], 'Origin')
+        self.assertNotIn('Vary', res.headers)  # as Microdot 2.7
         for name in res.headers:
             self.assertFalse(name.lower().startswith('access-control-'),
                              name)
@@ -108,12 +108,16 @@ class TestCORS(unittest.TestCase):
                          'X-Total')
         self.assertNotIn('Access-Control-Allow-Credentials', res.headers)
 
-    def test_no_origin_no_headers(self):
+    def test_no_origin(self):
+        # every origin allowed: a literal *, and no Vary (as Microdot 2.7)
         client = TestClient(make_app(allowed_origins='*'))
         res = run(client.get('/items'))
+        self.assertEqual(res.headers['Access-Control-Allow-Origin'], '*')
+        self.assertNotIn('Vary', res.headers)
+        client = TestClient(make_app(allowed_origins=['https://a.example']))
+        res = run(client.get('/items'))
         self.assertNotIn('Access-Control-Allow-Origin', res.headers)
-        # The answer would differ with an Origin: caches must know.
-        self.assertEqual(res.headers['Vary'], 'Origin')
+        self.assertNotIn('Vary', res.headers)
 
     def test_not_configured_adds_nothing(self):
         client = TestClient(make_app())
@@ -195,9 +199,13 @@ class TestCORS(unittest.TestCase):
     def test_get_cors_headers_single_origin_string(self):
         cors = CORS(allowed_origins='https://a.example')
 
+        class G:
+            pass
+
         class Req:
             method = 'GET'
             headers = {'Origin': 'https://a.example'}
+            g = G()
 
         self.assertEqual(cors.get_cors_headers(Req())[
             'Access-Control-Allow-Origin'], 'https://a.example')

@@ -56,7 +56,9 @@ def make_app(seen):
     @with_form_data
     async def plain(request):
         return {'form': request.form, 'items': dict(request.form.items()),
-                'files': {k: v.filename for k, v in request.files.items()}}
+                'files': {k: v.filename for k, v in request.files.items()},
+                'all_files': [f.filename
+                              for f in request.files.getlist('doc')]}
 
     @app.post('/fail')
     @with_form_data
@@ -108,14 +110,16 @@ class TestWithFormData(MultipartTestCase):
             'empty': ['empty.bin', None, 0]})
         self.assertEqual(self.seen['paths'], [None, None])
 
-    def test_dict_of_form_gives_first_values(self):
+    def test_form_holds_every_value_and_files_items_give_uploads(self):
         res = self.post(body(
             part('name', 'Susan'), part('tag', 'a'), part('tag', 'b'),
-            part('doc', b'hello', 'hello.txt', 'text/plain')), path='/plain')
+            part('doc', b'hello', 'hello.txt', 'text/plain'),
+            part('doc', b'again', 'again.txt', 'text/plain')), path='/plain')
         self.assertEqual(res.status_code, 200)
-        first = {'name': 'Susan', 'tag': 'a'}
-        self.assertEqual(res.json, {'form': first, 'items': first,
-                                    'files': {'doc': 'hello.txt'}})
+        every = {'name': ['Susan'], 'tag': ['a', 'b']}
+        self.assertEqual(res.json, {'form': every, 'items': every,
+                                    'files': {'doc': 'hello.txt'},
+                                    'all_files': ['hello.txt', 'again.txt']})
 
     def test_large_file_spills_to_temp_file_and_is_removed(self):
         Request.max_content_length = 1024 * 1024
