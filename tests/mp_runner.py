@@ -1,5 +1,7 @@
 # Runs the shared unittest-style test files on the MicroPython interpreter.
-# Usage: micropython tests/mp_runner.py DIR_OR_FILE...   (exit 1 on failure)
+# Usage: micropython tests/mp_runner.py [--verbose] DIR_OR_FILE_OR_MODULE...
+# (exit 1 on failure). A module is a dotted name found on MICROPYPATH
+# (package.test_x); --verbose also prints `PASS Module.Class.test` lines.
 import os
 import sys
 
@@ -15,17 +17,20 @@ import unittest
 
 
 def test_files(target):
-    if target.endswith('.py'):
-        return [target]
+    if target.endswith('.py') or '/' not in target and '.' in target:
+        return [target]  # a file, or a module name
     names = sorted(n for n in os.listdir(target)
                    if n.startswith('test_') and n.endswith('.py')
                    and not n.endswith('_cpython.py'))
     return [target.rstrip('/') + '/' + n for n in names]
 
 
-def run_case(cls, name, counts):
+VERBOSE = False
+
+
+def run_case(cls, name, counts, prefix=''):
     case = cls()
-    label = '%s.%s' % (cls.__name__, name)
+    label = '%s%s.%s' % (prefix, cls.__name__, name)
     try:
         case.setUp()
         try:
@@ -33,6 +38,8 @@ def run_case(cls, name, counts):
         finally:
             case.tearDown()
         counts[0] += 1
+        if VERBOSE:
+            print('PASS', label)
     except unittest.SkipTest as exc:
         counts[2] += 1
         print('SKIP', label, '-', exc)
@@ -43,11 +50,16 @@ def run_case(cls, name, counts):
 
 
 def run_module(path, counts):
-    folder, _, filename = path.rpartition('/')
-    # the test file is imported by name from its folder (there is no importlib)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    module = __import__(filename[:-3])
+    prefix = ''
+    if path.endswith('.py'):
+        folder, _, filename = path.rpartition('/')
+        # the test file is imported by name from its folder (no importlib)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        module = __import__(filename[:-3])
+    else:  # a dotted module name: labels name the module
+        module = __import__(path, None, None, ['_'])
+        prefix = path.rpartition('.')[2] + '.'
     for attr in sorted(dir(module)):
         cls = getattr(module, attr)
         if not (isinstance(cls, type) and issubclass(cls, unittest.TestCase)
@@ -56,7 +68,7 @@ def run_module(path, counts):
         cls.setUpClass()
         for name in sorted(dir(cls)):
             if name.startswith('test') and callable(getattr(cls, name)):
-                run_case(cls, name, counts)
+                run_case(cls, name, counts, prefix)
         cls.tearDownClass()
 
 
@@ -74,4 +86,8 @@ def main(targets):
     sys.exit(1 if counts[1] else 0)
 
 
-main(sys.argv[1:])
+if sys.argv[1:2] == ['--verbose']:
+    VERBOSE = True
+    main(sys.argv[2:])
+else:
+    main(sys.argv[1:])

@@ -82,11 +82,14 @@ class Request:
             value = _parse_urlencoded(self.query_string or '')
         elif name == 'cookies':
             value = {}
-            for cookie in (self.headers.get('Cookie') or '').split(';'):
+            cookies = self.headers.get('Cookie')
+            # as Microdot's: every ';'-separated part is one (a stray ';'
+            # gives a cookie named '')
+            for cookie in cookies.split(';') if cookies else ():
                 i = cookie.find('=')
                 if i >= 0:
                     value[cookie[:i].strip()] = cookie[i + 1:].strip()
-                elif cookie.strip():
+                else:
                     value[cookie.strip()] = ''
         elif name == 'json':
             value = None

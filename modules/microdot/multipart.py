@@ -11,7 +11,7 @@
 # that is removed when the handler is done. A malformed body answers 400.
 import os
 
-from microdot import MultiDict, Request, abort, invoke_handler
+from microdot import Request, abort, invoke_handler
 
 try:
     from os import urandom
@@ -356,17 +356,6 @@ class FormDataIter:
         return name, params.get('filename'), content_type
 
 
-# request.files: as in Microdot, items() and values() give each field's
-# (first) upload; getlist(name) gives all of a field's uploads (a multiple
-# file input sends several).
-class FileDict(MultiDict):
-    def items(self):
-        return [(name, self[name]) for name in self]
-
-    def values(self):
-        return [self[name] for name in self]
-
-
 # Decorator: fills request.form and request.files from a multipart body
 # before the handler runs; uploaded files are closed (and their temporary
 # files removed) when it returns.
@@ -377,10 +366,12 @@ def with_form_data(f):
                     ).startswith('multipart/'):
                 abort(400, 'Bad multipart boundary')
             if request.files is None:
-                request.files = FileDict()
+                request.files = {}
             return await invoke_handler(f, request, *args, **kwargs)
-        form = MultiDict()
-        files = FileDict()
+        # plain dicts, as Microdot's: a field sent twice keeps its last
+        # value (FormDataIter gives every part)
+        form = {}
+        files = {}
         uploads = []
         try:
             async for name, value in FormDataIter(request):

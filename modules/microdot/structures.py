@@ -49,9 +49,10 @@ class HTTPException(Exception):
         self.reason = reason or str(status_code) + ' error'
 
 
-# A dict whose keys may hold several values: each key keeps the list of
-# its values, so d == {'k': ['v']}, items() and values() see them all; d[k],
-# get(k) and (on CPython) dict(d) give the first, getlist(k) all.
+# A dict whose keys may hold several values, as Microdot's: each key keeps
+# the list of its values, so d == {'k': ['v']} and items(), values(),
+# json.dumps(d) and (CPython) dict(d) see the lists; d[k] and get(k) give
+# the first value, getlist(k) all.
 class MultiDict(dict):
     def __init__(self, initial_dict=None):
         super().__init__()
@@ -67,11 +68,6 @@ class MultiDict(dict):
 
     def __getitem__(self, key):
         return super().__getitem__(key)[0]
-
-    # Iterating keys as dict does, but through this method, makes CPython's
-    # dict(d) read each value through __getitem__: the first, as Microdot's.
-    def __iter__(self):
-        return iter(self.keys())
 
     def get(self, key, default=None, type=None):
         if key not in self:

@@ -34,6 +34,7 @@ class TestRequest(unittest.TestCase):
         self.assertEqual(req.args.getlist('x'), ['1', '2'])
         self.assertEqual(req.args['y'], ' z')
         self.assertEqual(req.cookies, {'a': '1', 'b': '2'})
+        self.assertEqual(req.args, {'x': ['1', '2'], 'y': [' z']})
         self.assertEqual(req.headers['host'], 'h')
         self.assertEqual(req.content_type, 'text/plain')
         self.assertEqual(req.http_version, '1.1')
@@ -122,6 +123,14 @@ class TestResponse(unittest.TestCase):
         self.assertTrue(data.endswith(b'\r\n\r\nfoo'))
         self.assertTrue(self.written(Response('x', 404)).startswith(
             b'HTTP/1.0 404 N/A\r\n'))
+
+    def test_cookie_parts_without_a_value(self):
+        # as Microdot's: a part without '=' is a cookie with no value, and a
+        # stray ';' one named ''
+        req = create(b'GET / HTTP/1.1\r\nHost: h\r\n'
+                     b'Cookie: foo=bar;nothing;abc=def;\r\n\r\n')
+        self.assertEqual(req.cookies, {'foo': 'bar', 'nothing': '',
+                                       'abc': 'def', '': ''})
 
     def test_cookies(self):
         res = Response('x')

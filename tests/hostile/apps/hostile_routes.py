@@ -28,13 +28,9 @@ def build(app, files_root, connections=None):
     @with_form_data
     async def form(request):
         size = 0
-        for name in request.files:
-            for upload in request.files.getlist(name):
-                size += len(await upload.read())
-        fields = 0
-        for name in request.form:
-            fields += len(request.form.getlist(name))
-        return '%d %d %d' % (fields, len(request.files), size)
+        for upload in request.files.values():
+            size += len(await upload.read())
+        return '%d %d %d' % (len(request.form), len(request.files), size)
 
     @app.route('/files/<path:path>')
     async def files(request, path):
