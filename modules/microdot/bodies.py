@@ -4,7 +4,7 @@
 # reading into a Request, a body resumed after its first bytes, an
 # in-memory stream, the chunk-by-chunk iteration of a streamed response
 # body, and a response written whole to a stream (HTTP/1.0).
-from microdot.protocol import RequestError, response_head
+from microdot.protocol import RequestError, reason_phrase, response_head
 from microdot.streams import BufferedStream
 from microdot.structures import iscoroutine
 
@@ -243,11 +243,9 @@ def header_items(res):
 # Writes res whole to stream as HTTP/1.0, the body ending at close.
 async def write_response(res, stream):
     res.complete()
-    reason = res.reason
-    if reason is None:
-        reason = 'OK' if res.status_code == 200 else 'N/A'
     await send_bytes(stream, response_head(
-        '1.0', res.status_code, reason, header_items(res)))
+        '1.0', res.status_code, res.reason or reason_phrase(res.status_code),
+        header_items(res)))
     it = res.body_iter()
     try:
         if not res.is_head:

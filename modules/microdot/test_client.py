@@ -2,7 +2,7 @@
 import json
 
 from microdot.messages import Request, Response
-from microdot.protocol import RequestError
+from microdot.protocol import RequestError, reason_phrase
 from microdot.bodies import AsyncBytesIO
 from microdot.streams import BufferedStream, read_request
 from microdot.structures import NoCaseDict
@@ -17,7 +17,7 @@ class TestResponse:
     def __init__(self, status_code=200, reason=None, headers=None, body=b''):
         self.status_code = status_code
         if reason is None and status_code is not None:
-            reason = 'OK' if status_code == 200 else 'N/A'
+            reason = reason_phrase(status_code)
         self.reason = reason
         self.headers = headers if headers is not None else NoCaseDict()
         self.body = body

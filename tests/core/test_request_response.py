@@ -122,7 +122,7 @@ class TestResponse(unittest.TestCase):
         self.assertIn(b'Content-Type: text/plain; charset=UTF-8\r\n', data)
         self.assertTrue(data.endswith(b'\r\n\r\nfoo'))
         self.assertTrue(self.written(Response('x', 404)).startswith(
-            b'HTTP/1.0 404 N/A\r\n'))
+            b'HTTP/1.0 404 Not Found\r\n'))
 
     def test_cookie_parts_without_a_value(self):
         # as Microdot's: a part without '=' is a cookie with no value, and a
