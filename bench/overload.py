@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import shutil
 import sys
 import tempfile

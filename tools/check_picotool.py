@@ -20,7 +20,8 @@ import tempfile
 PROBE = '''cmake_minimum_required(VERSION 3.13)
 project(picotool_probe NONE)
 find_package(picotool CONFIG QUIET NO_CMAKE_FIND_ROOT_PATH)
-file(WRITE "${CMAKE_BINARY_DIR}/found.txt" "${picotool_FOUND}\\n${picotool_VERSION}\\n${picotool_DIR}\\n")
+file(WRITE "${CMAKE_BINARY_DIR}/found.txt"
+     "${picotool_FOUND}\\n${picotool_VERSION}\\n${picotool_DIR}\\n")
 '''
 
 

@@ -39,8 +39,9 @@ async def serve(reader, writer):
                     v = h[11:].strip().lower()
                     keep = v != b'close' and (keep or v == b'keep-alive')
             ctype, body = answer(parts[1])
-            writer.write(b'HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n%s' % (
-                ctype, len(body), b'' if keep else b'Connection: close\r\n', body))
+            writer.write(
+                b'HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n%s' % (
+                    ctype, len(body), b'' if keep else b'Connection: close\r\n', body))
             await writer.drain()
             if not keep:
                 break

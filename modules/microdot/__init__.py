@@ -11,8 +11,10 @@ import re
 
 from microdot.messages import Request, Response, decoded_path, \
     make_response
-from microdot.structures import HTTPException, MultiDict, NoCaseDict, \
-    invoke_handler, iscoroutine, iscoroutinefunction, urldecode, urlencode
+from microdot.structures import HTTPException, invoke_handler, \
+    iscoroutine, iscoroutinefunction
+from microdot.structures import MultiDict, NoCaseDict, urldecode, \
+    urlencode  # noqa: F401 (the package's API)
 
 __version__ = '2.7.1'
 redirect = Response.redirect
@@ -295,7 +297,8 @@ class Microdot:
                     res = make_response(
                         await invoke_handler(hook, req, res) or res)
             for hook in req.after_request_handlers:
-                res = make_response(await invoke_handler(hook, req, res) or res)
+                res = make_response(
+                    await invoke_handler(hook, req, res) or res)
         except Exception as exc:
             from microdot.errors import error_response
             res = await error_response(self, req, exc, local_apps)

@@ -256,7 +256,8 @@ class Response:
         if not headers or 'Content-Type' not in headers:
             ctype = self.default_content_type
             if 'charset=' not in ctype:
-                cache = Response._full_content_type  # built once, not per request
+                # built once, not per request
+                cache = Response._full_content_type
                 if cache[0] != ctype:
                     cache = Response._full_content_type = (
                         ctype, ctype + '; charset=UTF-8')

@@ -5,10 +5,10 @@
 # deadline) and writes each response before reading the next, so pipelined
 # requests are answered in order. Timeouts cost nothing per request: the
 # serving loop itself advances a coarse clock (an int count of ticks) and
-# cancels the task of any connection whose deadline has passed. A connection is idle
-# while it waits for the first byte of a request; when max_connections is
-# reached the longest-idle one is dropped to make room, so idle floods can't
-# lock normal clients out.
+# cancels the task of any connection whose deadline has passed. A connection
+# is idle while it waits for the first byte of a request; when
+# max_connections is reached the longest-idle one is dropped to make room, so
+# idle floods can't lock normal clients out.
 #
 # A full heap is load, not death. On MicroPython the server admits
 # connections, not requests: its own accept loop (which survives a
@@ -432,7 +432,8 @@ class Server:
         send_body, chunked, extra, keep = response_framing(
             version, status, res.is_head, isinstance(body, bytes) or
             'Content-Length' in res.headers, keep)
-        head = response_head('1.1', status, res.reason or reason_phrase(status),
+        head = response_head('1.1', status,
+                             res.reason or reason_phrase(status),
                              res.headers.items(), extra)
         if isinstance(body, bytes):  # the usual case
             if not send_body:

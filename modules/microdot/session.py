@@ -20,7 +20,8 @@ from microdot.vary import add_vary
 
 # time.time() counts from 2000 on some boards; JWT times count from 1970.
 _EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
-_HEADER = b'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9'  # {"alg":"HS256","typ":"JWT"}
+# {"alg":"HS256","typ":"JWT"}, encoded
+_HEADER = b'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9'
 
 
 # The Session serving request: a mounted sub-app's own one first.

@@ -18,7 +18,8 @@ try:  # CPython tells coroutines from generators; sync handlers go to threads
     def iscoroutinefunction(f):
         code = getattr(f, '__code__', None)  # fast path for plain functions
         if code is not None:
-            return code.co_flags & 0x180  # CO_COROUTINE | CO_ITERABLE_COROUTINE
+            # CO_COROUTINE | CO_ITERABLE_COROUTINE
+            return code.co_flags & 0x180
         return inspect.iscoroutinefunction(f)
 except ImportError:  # MicroPython: a coroutine is a generator; all run inline
     def iscoroutine(obj):

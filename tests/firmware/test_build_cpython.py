@@ -122,7 +122,7 @@ def test_unix_submodules_are_the_ports_own_list():
     proc = subprocess.run(['make', '-n', '-C', os.path.join(MICROPY_DIR, 'ports', 'unix'),
                            'VARIANT=standard', 'submodules'],
                           capture_output=True, text=True, timeout=120)
-    line = [l for l in proc.stdout.splitlines() if 'Updating submodules:' in l][0]
+    line = [s for s in proc.stdout.splitlines() if 'Updating submodules:' in s][0]
     needed = set(line.split('Updating submodules:')[1].strip(' "').split())
     ours = set(board_facts('UNIX')['SUBMODULES'].split())
     assert needed <= ours, needed - ours

@@ -417,7 +417,9 @@ def fake_mpremote(tmp_path, frozen_modules):
     listing = '   '.join(frozen_modules)
     return fake_tool(tmp_path / 'fakebin', 'mpremote', """echo "$@" >> %s
 case "$*" in
-  *"help('modules')"*) printf '__main__          %s\\r\\nPlus any modules on the filesystem\\r\\n';;
+  *"help('modules')"*)
+    printf '__main__          %s\\r\\n'
+    printf 'Plus any modules on the filesystem\\r\\n';;
   *__file__*) echo microdot/__init__.py;;
 esac
 """ % (log, listing)), log
