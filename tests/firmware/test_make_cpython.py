@@ -532,3 +532,17 @@ def test_assets_needs_a_source_and_an_app(tmp_path):
     assert code == 2 and 'assets: pass APP=folder' in err
     out = dry('assets', 'SRC=dist', 'APP=myapp', 'FREEZE=1')
     assert 'tools/assets.py dist myapp --folder static --frozen' in out
+
+
+def test_version_is_one_everywhere():
+    # __version__ (2.7.N: the Microdot API it matches), package.json (mip) and the image
+    # names agree; the CPython package takes __version__ too (test_packaging_cpython.py)
+    import json
+    import re
+    with open(os.path.join(ROOT, 'modules', 'microdot', '__init__.py')) as f:
+        version = re.search(r"^__version__ = '([^']+)'", f.read(), re.M).group(1)
+    assert re.match(r'2\.7\.\d+$', version)
+    with open(os.path.join(ROOT, 'package.json')) as f:
+        assert json.load(f)['version'] == version
+    out = dry('BOARD=RPI_PICO', 'flash', 'MICROPY_DIR=' + MP)
+    assert 'RPI_PICO-v1.28.0-microdot-%s.uf2' % version in out
