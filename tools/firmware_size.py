@@ -2,9 +2,9 @@
 
     firmware_size.py --fetch-md27 DIR
     firmware_size.py --port unix --build DIR --base DIR --micropython BIN \\
-        --mpy-cross BIN --size-dir DIR [--mp-dir DIR]
+        --mpy-cross BIN --size-dir DIR [--mp-dir DIR] [--emulator DIR]
     firmware_size.py --port rp2|esp32 --build DIR --base DIR \\
-        [--mpremote BIN --serial /dev/ttyACM0]
+        [--mpremote BIN --serial /dev/ttyACM0] [--emulator DIR]
 
 --fetch-md27 puts Microdot 2.7's files from PyPI into DIR/md27/microdot (from
 bench/.venv when it has them, else `pip download`), less the CPython-only
@@ -15,14 +15,19 @@ the same port without microdot (--base) and, in --size-dir,
 micropython-md27 (Microdot 2.7 frozen the same way), micropython-ours-core and
 micropython-md27-core (the core modules only), and qemu-base.elf,
 qemu-ours.elf, qemu-md27.elf (MicroPython's qemu port, MPS2_AN385, a
-Cortex-M3, with asyncio on) or qemu-skipped.txt saying why not. It prints one
-table, ours against Microdot 2.7, and writes the figures to size.json there.
+Cortex-M3, with asyncio on) or qemu-skipped.txt saying why not, and the
+RPI_PICO images rp2-ours.uf2 (`make BOARD=RPI_PICO firmware`) and rp2-md27.uf2
+with their .elf files, and rp2-base.elf (or rp2-skipped.txt): their heap is
+measured on the image itself in the rp2040js emulator (--emulator: where
+`make emulator` installed it). It prints one table, ours against Microdot 2.7, and writes the
+figures to size.json there.
 
 Heap is what gc.mem_alloc() grows by across an import, asyncio imported
 first, after gc.collect(). `.mpy` files are imported on the base build: on a
 build with the package frozen, its strings are already interned and the
 figure reads low. On a board (rp2, esp32): flash against the base build, and
-the frozen import on the board when one is connected.
+the frozen import on the board when one is connected, else, on an RP2040 board
+with --emulator, on its image in rp2040js.
 """
 import argparse
 import glob
@@ -69,11 +74,17 @@ ROWS = [
      'kept', 'kb'),
     ('qemu_flash', 'same build, flash taken by the frozen package (text+data)',
      'kb'),
+    ('rp2040_import', 'RP2040 (RPI_PICO image under rp2040js): frozen `import microdot` '
+     'kept', 'kb'),
+    ('rp2040_serving', 'same, kept once an app has answered two `TestClient` requests',
+     'kb'),
+    ('rp2040_flash', 'same image, flash taken by the frozen package (text+data)', 'kb'),
 ]
 
 
 QEMU = ('qemu-system-arm -machine mps2-an385 -nographic -monitor null '
         '-semihosting -serial pty -kernel ')
+EMULATE_JS = os.path.join(ROOT, 'tools', 'rp2040_emulate.js')
 
 
 class NotMeasured(Exception):
@@ -269,6 +280,107 @@ def qemu_import_heap(python, pyboard, elf, workdir, pylib=None):
     return parse_probe(out.stdout + out.stderr)
 
 
+# --- the RP2040 image under rp2040js -----------------------------------------------
+
+# the same for both packages: their public API is the same
+SERVING_SCRIPT = """\
+import gc
+import asyncio
+gc.collect()
+before = gc.mem_alloc()
+import microdot
+from microdot import Microdot
+from microdot.test_client import TestClient
+app = Microdot()
+
+
+@app.route('/')
+async def index(request):
+    return 'Hello, World!'
+
+
+async def two_requests():
+    client = TestClient(app)
+    for _ in range(2):
+        response = await client.get('/')
+        assert response.status_code == 200, response.status_code
+
+asyncio.run(two_requests())
+gc.collect()
+print('SERVING %d %s' % (gc.mem_alloc() - before, microdot.__file__))
+"""
+
+
+def emulate(emulator, image, script, timeout=120):
+    """The output of the file `script` run on `image` in rp2040js (make emulator
+    installed it into the folder `emulator`)."""
+    if not os.path.exists(image):
+        raise NotMeasured('%s not built' % os.path.basename(image))
+    bootrom = os.path.join(emulator or '', 'bootrom-b1.bin')
+    if not (emulator and os.path.exists(bootrom) and
+            os.path.isdir(os.path.join(emulator, 'node_modules', 'rp2040js'))):
+        raise NotMeasured('rp2040js not installed (make emulator)')
+    node = shutil.which('node')
+    if not node:
+        raise NotMeasured('node not found (apt-get install nodejs)')
+    out = subprocess.run([node, EMULATE_JS, '--modules', emulator, '--bootrom', bootrom,
+                          '--image', image, '--script', script, '--timeout', str(timeout)],
+                         capture_output=True, text=True, timeout=timeout + 30)
+    if out.returncode != 0:
+        raise RuntimeError('the emulated board: ' + (out.stdout + out.stderr)[-300:])
+    return out.stdout
+
+
+def emulated_import_heap(emulator, image, workdir):
+    return parse_probe(emulate(emulator, image, probe_script(workdir)))
+
+
+def parse_serving(output):
+    """The heap kept after the two requests, from SERVING_SCRIPT's output."""
+    for line in output.splitlines():
+        if line.startswith('SERVING '):
+            _, kept, where = line.split()
+            check_origin(where, True)
+            return int(kept)
+    raise RuntimeError('no figure: ' + output[-300:])
+
+
+def emulated_serving_heap(emulator, image, workdir):
+    script = os.path.join(workdir, 'serving.py')
+    with open(script, 'w') as f:
+        f.write(SERVING_SCRIPT)
+    return parse_serving(emulate(emulator, image, script))
+
+
+def measure_rp2040(args, results, workdir):
+    skipped = os.path.join(args.size_dir, 'rp2-skipped.txt')
+    keys = ('rp2040_import', 'rp2040_serving', 'rp2040_flash')
+    if os.path.exists(skipped):
+        with open(skipped) as f:
+            reason = f.read().strip() or 'not built'
+        for key in keys:
+            for who in WHO:
+                not_measured(results, key, who, reason)
+        return
+    base = os.path.join(args.size_dir, 'rp2-base.elf')
+    for who, name in ((OURS, 'ours'), (MD27, 'md27')):
+        image = os.path.join(args.size_dir, 'rp2-%s.uf2' % name)
+        measure_into(results, 'rp2040_flash', who, flash_cost,
+                     os.path.join(args.size_dir, 'rp2-%s.elf' % name), base)
+        progress(who, 'frozen import and two requests on the RP2040 image, in rp2040js')
+        started = time.monotonic()
+        measure_into(results, 'rp2040_import', who, emulated_import_heap, args.emulator,
+                     image, workdir)
+        measure_into(results, 'rp2040_serving', who, emulated_serving_heap, args.emulator,
+                     image, workdir)
+        if results['rows']['rp2040_import'][who] is not None:
+            results['notes'].append('%s, RP2040 in rp2040js: two boots and runs in %.1f s' % (
+                who, time.monotonic() - started))
+    results['notes'].append('RP2040: ours is the image `make BOARD=RPI_PICO firmware` makes '
+                            '(its board preset, applied by `import microdot`, included); '
+                            'Microdot 2.7 is frozen into the same port the same way')
+
+
 # --- Microdot 2.7's files ----------------------------------------------------------
 
 def md27_from_bench_venv():
@@ -410,6 +522,7 @@ def measure_unix(args, results, workdir):
                 not_measured(results, key, who, 'no mpy-cross' if not args.mpy_cross
                              else "Microdot 2.7's files not fetched")
     measure_qemu(args, results, workdir)
+    measure_rp2040(args, results, workdir)
 
 
 def measure_qemu(args, results, workdir):
@@ -482,6 +595,16 @@ def measure_board(args):
             except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
                 heap = 'n/a (%s)' % exc
         print('heap: import microdot (frozen) keeps %s bytes on the board' % heap)
+    elif args.emulator and os.path.exists(os.path.join(args.build, 'firmware.uf2')):
+        with tempfile.TemporaryDirectory() as workdir:
+            try:
+                heap = emulated_import_heap(args.emulator,
+                                            os.path.join(args.build, 'firmware.uf2'), workdir)
+            except (NotMeasured, OSError, RuntimeError, ValueError,
+                    subprocess.SubprocessError) as exc:
+                heap = 'n/a (%s)' % exc
+        print('heap: import microdot (frozen) keeps %s bytes on the image in the RP2040 '
+              'emulator (rp2040js); no board on %s' % (heap, args.serial))
     else:
         print('heap: no board on %s: flash the image and run make size '
               'PORT=... to measure it on the board' % args.serial)
@@ -589,6 +712,7 @@ def main(argv=None):
     ap.add_argument('--md27-core', default='')
     ap.add_argument('--mpremote')
     ap.add_argument('--serial')
+    ap.add_argument('--emulator')
     args = ap.parse_args(argv)
 
     if args.fetch_md27:
