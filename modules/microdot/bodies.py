@@ -1,73 +1,61 @@
 # Request and response bodies other than plain bytes, loaded only for the
 # messages that have one (a GET answered with bytes or a file never loads
-# this): the framing of a request body (Content-Length or chunked) and its
-# reading into a Request, a body resumed after its first bytes, an
-# in-memory stream, the chunk-by-chunk iteration of a streamed response
-# body, and a response written whole to a stream (HTTP/1.0).
+# this): the framing of a request body (Content-Length, or chunked through
+# microdot.chunked) and its reading into a Request, a body resumed after its
+# first bytes, an in-memory stream, the chunk-by-chunk iteration of a
+# streamed response body, and a response written whole to a stream
+# (HTTP/1.0).
 from microdot.protocol import RequestError, reason_phrase, response_head
 from microdot.streams import BufferedStream
 from microdot.structures import iscoroutine
 
 
 # One request's body over a connection's BufferedStream: Content-Length or
-# chunked framing removed, ending exactly where the body ends.
+# chunked framing removed (microdot.chunked decodes the latter), ending
+# exactly where the body ends.
 class BodyStream(BufferedStream):
     def __init__(self, conn, content_length=0, chunked=False, limit=0,
                  max_trailer_count=32, max_trailer_bytes=4096):
         super().__init__()
-        self.max_trailer_count = max_trailer_count
-        self.max_trailer_bytes = max_trailer_bytes
         self.conn = conn
-        self.remaining = content_length  # in the current chunk when chunked
-        self.chunked = chunked
-        self.limit = limit  # most bytes a chunked body may have
-        self.total = 0
+        self.remaining = content_length  # bytes still to come (no chunks)
+        self.decoder = None
+        if chunked:
+            from microdot.chunked import ChunkedDecoder
+            self.decoder = ChunkedDecoder(limit, max_trailer_count,
+                                          max_trailer_bytes)
         self.done = not chunked and not content_length
 
     async def _more(self):
         if self.done:
             return b''
-        if self.chunked and not self.remaining:
-            size = parse_chunk_size(await self.conn.readline(64),
-                                    self.limit - self.total)
-            if size == 0:
-                await self._trailer()
-                self.done = True
-                return b''
-            self.remaining = size
-        data = await self.conn.read(min(self.remaining, self.chunk_size))
+        conn = self.conn
+        decoder = self.decoder
+        if decoder is not None:
+            while True:
+                what, data, conn.pos = decoder.feed(conn.buf, conn.pos)
+                if what == decoder.DATA:
+                    return data
+                if what == decoder.END:
+                    self.done = True
+                    return b''
+                if not await conn._fill():  # NEED_MORE
+                    raise RequestError(400, 'Incomplete body')
+        data = await conn.read(min(self.remaining, self.chunk_size))
         if not data:
             raise RequestError(400, 'Incomplete body')
         self.remaining -= len(data)
-        self.total += len(data)
         if not self.remaining:
-            if self.chunked:
-                if await self.conn.readline(2) not in (b'\r\n', b'\n'):
-                    raise RequestError(400, 'Bad chunk')
-            else:
-                self.done = True
+            self.done = True
         return data
-
-    # Reads and drops the trailer fields of a chunked body, within limits.
-    async def _trailer(self):
-        count = size = 0
-        while True:
-            line = await self.conn.readline(1024, 431)
-            if not line:
-                raise RequestError(400, 'Incomplete body')
-            if line == b'\r\n' or line == b'\n':
-                return
-            count += 1
-            size += len(line)
-            if count > self.max_trailer_count or \
-                    size > self.max_trailer_bytes:
-                raise RequestError(431, 'Trailer fields too large')
 
     # Reads and drops what is left of the body, up to limit bytes; returns
     # True when the connection is positioned at the next request.
     async def discard(self, limit):
         while not self.done:
-            if self.remaining > limit:
+            left = self.remaining if self.decoder is None else \
+                self.decoder.remaining
+            if left > limit:
                 return False
             data = await self._more()
             limit -= len(data)
@@ -149,24 +137,6 @@ class BodyIter:
                 ret = closer()
                 if iscoroutine(ret) or hasattr(ret, '__await__'):
                     await ret  # aclose() of an async generator included
-
-
-# Parses a chunk-size line (hex digits, optional ;extensions) to an int.
-def parse_chunk_size(line, limit):
-    line = line.rstrip(b'\r\n')
-    i = line.find(b';')
-    if i >= 0:
-        line = line[:i]
-    line = line.rstrip(b' \t')
-    if not line or len(line) > 8:
-        raise RequestError(400, 'Bad chunk size')
-    for c in line:
-        if c not in b'0123456789abcdefABCDEF':
-            raise RequestError(400, 'Bad chunk size')
-    size = int(line, 16)
-    if size > limit:
-        raise RequestError(413, 'Payload too large')
-    return size
 
 
 # Reads req's body framed by req.body_framing from its connection stream

@@ -1,7 +1,7 @@
 import unittest
 
 from microdot import NoCaseDict
-from microdot.bodies import parse_chunk_size
+from microdot.chunked import parse_chunk_size
 from microdot.protocol import RequestError, body_framing, \
     parse_headers, parse_request_line, response_head
 
