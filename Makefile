@@ -9,7 +9,7 @@ PORT_HTTP ?= 5000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test compat run mpy clean
+.PHONY: help venv test compat typecheck run mpy clean
 
 help: ## this menu
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ test: venv ## run every test (pytest, both interpreters)
 
 compat: venv ## Microdot 2.7.0's own test suite against this project, both interpreters
 	MICROPYTHON=$(abspath $(MICROPYTHON)) $(VENV)/bin/python tests/compat/microdot_suite.py
+
+typecheck: venv ## the package's typing: stubtest, pyright and mypy over an app, Microdot 2.7's names
+	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS) tests/typecheck
 
 clean: ## remove build output and the venv
 	rm -rf build $(VENV) .pytest_cache

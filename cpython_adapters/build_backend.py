@@ -3,9 +3,11 @@
 Theory of operation
 -------------------
 The repository keeps one copy of the core: ``modules/microdot/`` (it runs on MicroPython as
-well).  This directory only holds the CPython adapters, ``microdot/asgi.py`` and
-``microdot/wsgi.py`` (a ``microdot/`` folder with no ``__init__.py``).  The installed package
-must be the union of the two, so the core is brought in at build time:
+well).  This directory only holds what is for CPython alone: the adapters, ``microdot/asgi.py``
+and ``microdot/wsgi.py``, and the typing of the package, ``microdot/*.pyi`` and
+``microdot/py.typed`` (a ``microdot/`` folder with no ``__init__.py``; the device code carries
+no annotations).  The installed package must be the union of the two, so the core is brought
+in at build time:
 
 * **wheel from the source tree** - files come from ``microdot/`` here and from the core
   directory named by ``[tool.microdot-build] core`` (relative to this directory).
@@ -14,7 +16,9 @@ must be the union of the two, so the core is brought in at build time:
   itself, so a wheel built from the sdist is identical to one built from the tree.
 * **editable wheel** - holds no package files, only a ``.pth`` hook and a tiny finder that
   maps ``microdot`` to the core directory *and* the adapters directory (its ``__path__`` has
-  both), so edits to either show up without reinstalling.
+  both), so edits to either show up without reinstalling.  Type checkers run no import hooks:
+  the ``.pth`` also names the two directories' parents, where they find the stubs and the
+  core's source (at run time the finder comes first, so nothing else changes).
 
 Nothing is written into the source tree.  Build requirements: none, on every Python the
 package supports: ``pyproject.toml`` is read with ``tomllib`` where the standard library has it
@@ -399,7 +403,10 @@ def build_editable(wheel_directory, config_settings=None, metadata_directory=Non
     finder = '__editable___%s_finder' % name
     wheel = _WheelWriter(wheel_directory, name, version)
     wheel.add(finder + '.py', EDITABLE_FINDER % (locations,))
-    wheel.add('__editable__.%s-%s.pth' % (name, version), 'import %s\n' % finder)
+    # path lines for static type checkers (the stubs' folder first), then the finder
+    roots = [os.path.dirname(location) for location in reversed(locations)]
+    wheel.add('__editable__.%s-%s.pth' % (name, version),
+              ''.join(root + '\n' for root in roots) + 'import %s\n' % finder)
     return wheel.close(_metadata(version))
 
 

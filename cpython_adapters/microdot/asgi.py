@@ -24,6 +24,7 @@ import asyncio
 import os  # noqa: F401 (microdot.asgi.os.kill: where the stop signal goes out, as in 2.x)
 
 from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
+from microdot import AsyncBytesIO  # noqa: F401 (the core loads it on first use: * misses it)
 from microdot import Microdot as BaseMicrodot
 from microdot import Response, invoke_handler
 from microdot.protocol import RequestError

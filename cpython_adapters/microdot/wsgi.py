@@ -37,6 +37,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from microdot import *  # noqa: F401,F403 (this module re-exports the core names)
+from microdot import AsyncBytesIO  # noqa: F401 (the core loads it on first use: * misses it)
 from microdot import Microdot as BaseMicrodot
 from microdot import Response
 from microdot.protocol import RequestError

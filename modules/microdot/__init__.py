@@ -22,18 +22,23 @@ send_file = Response.send_file
 
 
 # Names loaded only when asked for (a module attribute costs RAM), and the
-# submodules: MicroPython asks here first for `from microdot import sse`.
+# public submodules: MicroPython asks here first for `from microdot import
+# sse`. Only those names import anything, and a failed import is an
+# AttributeError: MicroPython's dir() probes every name it knows here.
+_SUBMODULES = ' auth captive_dns cors csrf helpers jinja login microdot ' \
+    'multipart ota presets session sse test_client utemplate websocket wifi '
+
+
 def __getattr__(name):
     if name == 'AsyncBytesIO':
         from microdot.bodies import AsyncBytesIO
         return AsyncBytesIO
-    if name[:1] != '_':
+    if ' ' + name + ' ' in _SUBMODULES:
         try:
             __import__('microdot.' + name)
-            return globals()[name]
-        except ImportError as exc:
-            if 'microdot.' + name not in str(exc):  # it failed inside
-                raise
+        except ImportError as exc:  # what it needs is missing: said so, and
+            raise AttributeError('%s (%s)' % (name, exc))  # dir() goes on
+        return globals()[name]
     raise AttributeError(name)
 
 

@@ -131,9 +131,9 @@ class SSE:
 
 # A streaming text/event-stream Response whose events come from
 # f(request, sse, *args, **kwargs), an async function.
-def sse_response(request, f, *args, **kwargs):
+def sse_response(request, event_function, *args, **kwargs):
     sse = SSE()
-    sse.call = (f, (request, sse) + args, kwargs)
+    sse.call = (event_function, (request, sse) + args, kwargs)
     return Response(sse, headers={'Content-Type': 'text/event-stream',
                                   'Cache-Control': 'no-cache'})
 

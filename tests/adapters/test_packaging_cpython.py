@@ -20,6 +20,10 @@ from helpers.processes import REPO, free_port, stop_process
 
 CORE_DIR = os.path.join(REPO, 'modules', 'microdot')
 ADAPTER_FILES = {'asgi.py', 'wsgi.py', '_adapters.py'}
+# the package's typing, for CPython only (tests/typecheck/ checks it)
+TYPING_FILES = {name for name in os.listdir(os.path.join(ADAPTERS_DIR, 'microdot'))
+                if name.endswith('.pyi') or name == 'py.typed'}
+CPYTHON_FILES = ADAPTER_FILES | TYPING_FILES
 PIP_TIMEOUT = 120
 
 # Runs inside the fresh venv: where the package is, and one request through each adapter.
@@ -83,7 +87,8 @@ def core_files():
 
 
 def test_adapters_stay_out_of_the_device_tree():
-    assert not ADAPTER_FILES & set(os.listdir(CORE_DIR))
+    assert not CPYTHON_FILES & set(os.listdir(CORE_DIR))
+    assert {'py.typed', '__init__.pyi', 'asgi.pyi'} <= TYPING_FILES
     assert not os.path.exists(os.path.join(ADAPTERS_DIR, 'microdot', '__init__.py'))
 
 
@@ -95,11 +100,15 @@ def test_regular_install(tmp_path):
     assert site_pkg.startswith(str(tmp_path / 'venv'))
     assert out['asgi'] == out['wsgi'] == site_pkg
     installed = set(os.listdir(site_pkg)) - {'__pycache__'}
-    assert installed == core_files() | ADAPTER_FILES
+    assert installed == core_files() | CPYTHON_FILES
     assert out['asgi_body'] == 'asgi ok'
     assert out['wsgi_result'] == ['200 OK', 'wsgi ok']
     # an app's requirements written for Microdot 2.x keep this package (pip would
     # replace an older version by PyPI's Microdot)
+    installed = run([python, '-I', '-c', 'import importlib.metadata as m; '
+                     'print(m.version("microdot"))']).stdout.strip()
+    with open(os.path.join(CORE_DIR, '__init__.py')) as f:
+        assert "__version__ = '%s'" % installed in f.read()
     kept = pip_install(python, '--no-index', '--no-deps', '--dry-run', 'microdot~=2.3',
                        'microdot>=2.7')
     assert 'already satisfied' in kept.stdout and 'Would install' not in kept.stdout
@@ -138,10 +147,10 @@ def test_build_sdist_then_wheel_from_it(tmp_path):
     with tarfile.open(sdists[0]) as tar:
         names = {name.split('/', 1)[1] for name in tar.getnames() if '/' in name}
     assert {'pyproject.toml', 'build_backend.py', 'PKG-INFO'} <= names
-    assert {'microdot/' + name for name in core_files() | ADAPTER_FILES} <= names
+    assert {'microdot/' + name for name in core_files() | CPYTHON_FILES} <= names
     with zipfile.ZipFile(wheels[0]) as whl:
         package = {name for name in whl.namelist() if not name.startswith('microdot-')}
-    assert package == {'microdot/' + name for name in core_files() | ADAPTER_FILES}
+    assert package == {'microdot/' + name for name in core_files() | CPYTHON_FILES}
     python = fresh_venv(tmp_path / 'venv')
     pip_install(python, '--no-index', str(wheels[0]))
     out = check(python, tmp_path)

@@ -127,6 +127,17 @@ class TestImports(unittest.TestCase):
         self.assertFalse(hasattr(microdot, 'no_such_module'))
         self.assertFalse(hasattr(microdot, '__no_such_name__'))
 
+    def test_dir_of_the_package_works(self):
+        # MicroPython's dir() asks the package's __getattr__ for every name
+        # it knows, dotted ones and missing modules' included
+        import microdot
+        names = dir(microdot)
+        self.assertIn('Microdot', names)
+        self.assertIn('URLPattern', names)
+        import sys  # no module was looked for under a name that is none
+        self.assertEqual([n for n in sys.modules if n.startswith('microdot.')
+                          and not n[9:].replace('_', 'a').isalpha()], [])
+
     def test_async_bytes_io_is_loaded_when_asked_for(self):
         from microdot import AsyncBytesIO
         from microdot.microdot import AsyncBytesIO as again

@@ -5,6 +5,8 @@ clients fetching a page and its six static files (6 to 24 KB, `send_file`).
 A full heap is load, not death: every response is sent whole or refused with a 503 that says
 `Retry-After` before its status line, the server prints no traceback, and it still serves
 afterwards (its accept loop survives every MemoryError)."""
+import socket
+
 import pytest
 
 from helpers.mpy import compile_package
@@ -73,7 +75,7 @@ def test_after_a_flood_every_request_is_answered_at_once(micropython, mpy_tree):
         sizes = overload.make_site(folder)
         with overload.Server(micropython, 80 * 1024, mpy_tree, folder) as server:
             assert server.up(), server.output()
-            idle = [overload.socket.create_connection(('127.0.0.1', server.port))
+            idle = [socket.create_connection(('127.0.0.1', server.port))
                     for _ in range(8)]
             try:
                 overload.load(server.port, sizes, clients=32, seconds=4)
