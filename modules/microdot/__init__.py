@@ -24,16 +24,15 @@ send_file = Response.send_file
 # Names loaded only when asked for (a module attribute costs RAM), and the
 # public submodules: MicroPython asks here first for `from microdot import
 # sse`. Only those names import anything, and a failed import is an
-# AttributeError: MicroPython's dir() probes every name it knows here.
-_SUBMODULES = ' auth captive_dns cors csrf helpers jinja login microdot ' \
-    'multipart ota presets session sse test_client utemplate websocket wifi '
-
-
+# AttributeError: MicroPython's dir() probes every name it knows here. (The
+# names are a constant, in flash when frozen, not a global.)
 def __getattr__(name):
     if name == 'AsyncBytesIO':
         from microdot.bodies import AsyncBytesIO
         return AsyncBytesIO
-    if ' ' + name + ' ' in _SUBMODULES:
+    if ' ' + name + ' ' in ' auth captive_dns cors csrf helpers jinja login ' \
+            'microdot multipart ota presets session sse test_client ' \
+            'utemplate websocket wifi ':
         try:
             __import__('microdot.' + name)
         except ImportError as exc:  # what it needs is missing: said so, and
@@ -384,10 +383,17 @@ def apply_preset(board):
 
 
 # A board's firmware freezes microdot_preset, naming the board whose preset
-# import applies; stock firmware has none.
+# import applies; stock firmware has none. Once applied, neither module is
+# kept (the heap a board has left is the app's).
 try:
     from microdot_preset import BOARD  # pyright: ignore[reportMissingImports]
 except ImportError:
     pass
 else:
     apply_preset(BOARD)
+    del BOARD
+    import sys
+    sys.modules.pop('microdot_preset', None)
+    sys.modules.pop('microdot.presets', None)
+    globals().pop('presets', None)  # (the package's attribute for it)
+    del sys
