@@ -373,27 +373,24 @@ class Microdot:
 
 
 # Applies a board's server settings (microdot/presets.py) to the Microdot,
-# Request and Response classes.
+# Request and Response classes; with no board, the firmware's own (a frozen
+# microdot_preset module names it; stock firmware has none). The preset's
+# modules are not kept: the heap a board has left is the app's.
 def apply_preset(board):
+    import sys
+    if board is None:
+        try:
+            board = __import__('microdot_preset').BOARD
+        except ImportError:
+            return
     from microdot.presets import preset
     for name, value in preset(board).items():
         for cls in (Microdot, Request, Response):
             if hasattr(cls, name):
                 setattr(cls, name, value)
-
-
-# A board's firmware freezes microdot_preset, naming the board whose preset
-# import applies; stock firmware has none. Once applied, neither module is
-# kept (the heap a board has left is the app's).
-try:
-    from microdot_preset import BOARD  # pyright: ignore[reportMissingImports]
-except ImportError:
-    pass
-else:
-    apply_preset(BOARD)
-    del BOARD
-    import sys
     sys.modules.pop('microdot_preset', None)
     sys.modules.pop('microdot.presets', None)
     globals().pop('presets', None)  # (the package's attribute for it)
-    del sys
+
+
+apply_preset(None)

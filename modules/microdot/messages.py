@@ -222,6 +222,10 @@ class Response:
         'webp': 'image/webp',
     }
     already_handled = None  # set below: a Response that sends nothing
+    # Per-response state starts at these class-level defaults, so a
+    # response only stores what differs (fewer allocations).
+    reason = None
+    body = b''
     is_head = False
     gzip_variant = None  # send_file(): (path, stat) of a name.gz beside it
     _full_content_type = ('', '')
@@ -232,16 +236,16 @@ class Response:
             status_code = 204
         self.status_code = status_code
         self.headers = NoCaseDict(headers)
-        self.reason = reason
+        if reason is not None:
+            self.reason = reason
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
             self.headers.setdefault('Content-Type',
                                     'application/json; charset=UTF-8')
         elif isinstance(body, str):
             body = body.encode()
-        elif body is None:
-            body = b''
-        self.body = body
+        if body:
+            self.body = body
 
     # Fills in the headers a complete response needs. A 204 or 304 has no
     # content, so it gets no Content-Type (and a 204 no Content-Length).
@@ -321,4 +325,10 @@ class Response:
         return file_response(cls, filename, *args, **kwargs)
 
 
-Response.already_handled = Response()
+# The Response that sends nothing (a connection taken over): it is never
+# written, so it is made without __init__, with a plain dict for the headers
+# after-request hooks may still touch (it costs a board's heap less).
+Response.already_handled = _handled = object.__new__(Response)
+_handled.status_code = 200
+_handled.headers = {}
+del _handled
