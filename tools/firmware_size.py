@@ -353,14 +353,7 @@ def emulated_serving_heap(emulator, image, workdir):
 
 
 def measure_rp2040(args, results, workdir):
-    skipped = os.path.join(args.size_dir, 'rp2-skipped.txt')
-    keys = ('rp2040_import', 'rp2040_serving', 'rp2040_flash')
-    if os.path.exists(skipped):
-        with open(skipped) as f:
-            reason = f.read().strip() or 'not built'
-        for key in keys:
-            for who in WHO:
-                not_measured(results, key, who, reason)
+    if not_built(args, results, 'rp2', ('rp2040_import', 'rp2040_serving', 'rp2040_flash')):
         return
     base = os.path.join(args.size_dir, 'rp2-base.elf')
     for who, name in ((OURS, 'ours'), (MD27, 'md27')):
@@ -525,15 +518,22 @@ def measure_unix(args, results, workdir):
     measure_rp2040(args, results, workdir)
 
 
+def not_built(args, results, build, keys):
+    """True when make size left BUILD-skipped.txt (the build could not be made): the rows
+    `keys` are then n/a, with the reason it holds."""
+    skipped = os.path.join(args.size_dir, build + '-skipped.txt')
+    if not os.path.exists(skipped):
+        return False
+    with open(skipped) as f:
+        reason = f.read().strip() or 'not built'
+    for key in keys:
+        for who in WHO:
+            not_measured(results, key, who, reason)
+    return True
+
+
 def measure_qemu(args, results, workdir):
-    skipped = os.path.join(args.size_dir, 'qemu-skipped.txt')
-    keys = ('qemu_import', 'qemu_flash')
-    if os.path.exists(skipped):
-        with open(skipped) as f:
-            reason = f.read().strip() or 'not built'
-        for key in keys:
-            for who in WHO:
-                not_measured(results, key, who, reason)
+    if not_built(args, results, 'qemu', ('qemu_import', 'qemu_flash')):
         return
     pyboard = os.path.join(args.mp_dir or '', 'tools', 'pyboard.py')
     pylib = os.path.join(args.size_dir, 'pylib')
