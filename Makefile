@@ -328,7 +328,7 @@ SIZE_QEMU_ARGS = -C $(MP_DIR)/ports/qemu BOARD_DIR=$(QEMU_BOARD_DIR) BUILD=$(SIZ
 SIZE_RP2_ARGS = -C $(MP_DIR)/ports/rp2 BOARD=RPI_PICO BUILD=$(SIZE_DIR)/rp2
 SIZE_RP2_BASE = $(MP_DIR)/ports/rp2/boards/manifest.py
 # the core modules, for the core-only flash figure
-SIZE_OURS_CORE = __init__.py structures.py messages.py protocol.py streams.py bodies.py server.py microdot.py cookies.py files.py
+SIZE_OURS_CORE = __init__.py structures.py messages.py protocol.py streams.py bodies.py chunked.py server.py microdot.py cookies.py files.py errors.py vary.py
 SIZE_MD27_CORE = __init__.py microdot.py helpers.py
 # $(call size_build,PORT ARGS,BUILD DIR,BASE MANIFEST,FOLDER HOLDING microdot/,FILES or all):
 # the frozen modules are made afresh, as makemanifest.py only looks at timestamps

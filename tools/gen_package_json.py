@@ -23,8 +23,8 @@ CPYTHON_ONLY = ('jinja.py',)
 
 # The core: everything else in the package is an extension.
 CORE = ('__init__.py', 'structures.py', 'messages.py', 'protocol.py',
-        'streams.py', 'bodies.py', 'server.py', 'cookies.py', 'files.py', 'microdot.py',
-        'test_client.py')
+        'streams.py', 'bodies.py', 'chunked.py', 'server.py', 'cookies.py', 'files.py',
+        'errors.py', 'vary.py', 'microdot.py', 'test_client.py')
 
 
 # Packages the extensions import, installed by `mip install github:OWNER/REPO`
