@@ -311,10 +311,9 @@ class Microdot:
             return res
         if res is Response.already_handled:
             return res
-        g = req.__dict__.get('g')  # only a request that used g has one
-        if g is not None and getattr(g, '_vary', None):
+        if req._g_made and getattr(req.g, '_vary', None):
             from microdot.vary import merge_vary
-            merge_vary(res.headers, g._vary)
+            merge_vary(res.headers, req.g._vary)
         if req.method == 'HEAD':
             res.is_head = True
         if res.gzip_variant is not None:

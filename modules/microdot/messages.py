@@ -25,6 +25,7 @@ class Request:
     max_header_bytes = 4 * 1024  # all header lines together, else 431
 
     G = None  # the class of request.g, made when a request first uses it
+    _g_made = False  # whether this request made its g (dispatch looks there)
 
     # Per-request state starts at these class-level defaults, so a request
     # only stores what differs: fewer allocations per request on a board.
@@ -112,6 +113,7 @@ class Request:
                     pass
                 Request.G = G
             value = Request.G()
+            self._g_made = True
         else:
             raise AttributeError(name)
         setattr(self, name, value)
