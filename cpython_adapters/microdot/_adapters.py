@@ -24,6 +24,7 @@ import sys
 import threading
 from urllib.parse import quote, unquote_to_bytes
 
+from microdot.bodies import header_items
 from microdot.messages import Request, Response
 from microdot.protocol import RequestError, add_field, body_framing, \
     reason_phrase as standard_reason
@@ -164,7 +165,7 @@ async def load_body(request, body):
 def header_list(response):
     """The response's headers as ``(name, value)`` latin-1 strings, hop-by-hop ones left out.
     Raises ``RequestError(400)`` when a value holds CR or LF."""
-    headers = [item for item in response.header_items()
+    headers = [item for item in header_items(response)
                if item[0].lower() not in HOP_BY_HOP]
     if not ''.join([value for _, value in headers]).isascii():
         headers = [(name, latin1(value)) for name, value in headers]
@@ -179,7 +180,7 @@ def header_bytes(response):
     spec requires."""
     names = _lower_names
     pairs = []
-    for name, value in response.header_items():
+    for name, value in header_items(response):
         lower = names.get(name)
         if lower is None:
             lower = name.lower()
