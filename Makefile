@@ -216,7 +216,8 @@ picotool: ## build picotool for the RP2 boards into firmware/picotool
 	@pkg-config --exists libusb-1.0 2>/dev/null || { echo "picotool: libusb not found: apt-get install libusb-1.0-0-dev pkg-config" >&2; exit 2; }
 	@$(MAKE) --no-print-directory micropython SUBMODULES=lib/pico-sdk
 	@test -d firmware/picotool-$(PICOTOOL_VERSION) || \
-	  git clone --depth 1 --branch $(PICOTOOL_VERSION) $(PICOTOOL_REPO) firmware/picotool-$(PICOTOOL_VERSION)
+	  git clone -q --depth 1 --branch $(PICOTOOL_VERSION) $(PICOTOOL_REPO) firmware/picotool-$(PICOTOOL_VERSION) 2>/dev/null || \
+	  { echo "picotool: cannot clone $(PICOTOOL_REPO) (no network?): PICOTOOL_REPO=/path/to/a/picotool/clone takes a local one" >&2; exit 2; }
 	cmake -S firmware/picotool-$(PICOTOOL_VERSION) -B firmware/build/picotool -DCMAKE_BUILD_TYPE=Release \
 	  -DPICO_SDK_PATH=$(MP_DIR)/lib/pico-sdk -DCMAKE_INSTALL_PREFIX=$(PICOTOOL_PREFIX)
 	cmake --build firmware/build/picotool -j$(JOBS)

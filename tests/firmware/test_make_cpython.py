@@ -400,7 +400,7 @@ def test_the_picotool_make_picotool_built_is_used(tmp_path):
 
 def test_picotool_target_builds_against_the_trees_pico_sdk():
     out = dry('picotool', 'MICROPY_DIR=' + MP)
-    assert 'git clone --depth 1 --branch 2.2.0 ' \
+    assert 'git clone -q --depth 1 --branch 2.2.0 ' \
         'https://github.com/raspberrypi/picotool.git firmware/picotool-2.2.0' in out
     assert '-DPICO_SDK_PATH=%s/lib/pico-sdk ' \
         '-DCMAKE_INSTALL_PREFIX=%s/firmware/picotool' % (MP, ROOT) in out
@@ -546,3 +546,21 @@ def test_version_is_one_everywhere():
         assert json.load(f)['version'] == version
     out = dry('BOARD=RPI_PICO', 'flash', 'MICROPY_DIR=' + MP)
     assert 'RPI_PICO-v1.28.0-microdot-%s.uf2' % version in out
+
+
+def test_picotool_without_network_names_picotool_repo(tmp_path):
+    # the clone fails (no network here, or a bad URL): one line says what to do
+    tree = tmp_path / 'mp'
+    (tree / 'lib' / 'pico-sdk').mkdir(parents=True)
+    (tree / 'lib' / 'pico-sdk' / 'CMakeLists.txt').write_text('')
+    fake = tmp_path / 'fakebin'
+    for name in ('cmake', 'c++'):
+        fake_tool(fake, name, 'exit 0\n')
+    fake_tool(fake, 'pkg-config', 'exit 0\n')
+    env = {'PATH': str(fake) + os.pathsep + os.environ['PATH']}
+    code, out, err = make('picotool', 'MICROPY_DIR=%s' % tree, 'PICOTOOL_VERSION=none-0',
+                          'PICOTOOL_REPO=%s' % (tmp_path / 'no-such-clone'), env=env)
+    assert code != 0
+    lines = [line for line in err.splitlines() if 'PICOTOOL_REPO=' in line]
+    assert len(lines) == 1 and 'local' in lines[0], out + err
+    assert not os.path.exists(os.path.join(ROOT, 'firmware', 'picotool-none-0'))
