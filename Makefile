@@ -179,12 +179,18 @@ micropython: ## fetch MicroPython and the submodules BOARD needs (firmware does 
 	    echo "firmware: MICROPY_DIR=$(MICROPY_DIR) does not exist" >&2; exit 2; fi; \
 	  echo "==> cloning MicroPython $(MICROPY_VERSION) into $(MICROPY_DIR)"; \
 	  git clone --depth 1 --branch $(MICROPY_VERSION) $(MICROPY_REPO) $(MP_DIR) || exit 1; fi
-	@for s in $(SUBMODULES); do \
-	  if [ -z "$$(ls -A $(MP_DIR)/$$s 2>/dev/null)" ]; then \
+	@missing=; for s in $(SUBMODULES); do \
+	  [ -n "$$(ls -A $(MP_DIR)/$$s 2>/dev/null)" ] && continue; \
+	  if git -C $(MP_DIR) rev-parse --git-dir >/dev/null 2>&1; then \
 	    echo "==> submodule $$s"; \
 	    git -C $(MP_DIR) submodule update --init --depth 1 $$s \
 	    || { echo "firmware: $(MICROPY_DIR) lacks $$s (git -C $(MICROPY_DIR) submodule update --init $$s)" >&2; exit 1; }; \
-	  fi; done
+	  else missing="$$missing $$s"; fi; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "firmware: $(MICROPY_DIR) is no git checkout and lacks$$(for s in $$missing; do \
+	    awk -v v=$(MICROPY_VERSION) -v s=$$s '$$1 == v && $$2 == s { printf " %s (%s at %s)", s, $$3, $$4; f = 1 } \
+	      END { if (!f) printf " %s", s }' tools/micropython-submodules.txt; done): fill each from that repository at that commit" >&2; \
+	  exit 1; fi
 
 fw-check: fw-check-$(MP_PORT)
 

@@ -276,15 +276,16 @@ def test_only_the_missing_submodules_are_fetched(tmp_path):
     code, out, err = make('BOARD=UNIX', 'micropython', 'MICROPY_DIR=' + str(tree),
                           env={'PATH': path_without(tmp_path)})
     assert code == 0, err
-    assert log.read_text().splitlines() == [
-        '-C %s submodule update --init --depth 1 lib/mbedtls' % tree]
+    updates = [line for line in log.read_text().splitlines() if 'submodule' in line]
+    assert updates == ['-C %s submodule update --init --depth 1 lib/mbedtls' % tree]
     assert '==> submodule lib/mbedtls' in out
 
 
 def test_a_submodule_that_cannot_be_fetched_stops_the_build(tmp_path):
     tree = fake_tree(tmp_path, ['lib/micropython-lib'],
                      ['lib/mbedtls', 'lib/berkeley-db-1.xx'])
-    fake_tool(tmp_path / 'bin', 'git', 'exit 1\n')
+    # a git checkout whose submodules can't be fetched (no network)
+    fake_tool(tmp_path / 'bin', 'git', 'case "$*" in *rev-parse*) exit 0;; esac\nexit 1\n')
     code, out, err = make('BOARD=UNIX', 'firmware', 'MICROPY_DIR=' + str(tree),
                           env={'PATH': path_without(tmp_path)})
     assert code != 0
@@ -564,3 +565,29 @@ def test_picotool_without_network_names_picotool_repo(tmp_path):
     lines = [line for line in err.splitlines() if 'PICOTOOL_REPO=' in line]
     assert len(lines) == 1 and 'local' in lines[0], out + err
     assert not os.path.exists(os.path.join(ROOT, 'firmware', 'picotool-none-0'))
+
+
+def test_a_tree_without_git_names_the_missing_folders_in_one_line(tmp_path):
+    # a MicroPython tree from an archive: no `git submodule update` can fill it
+    tree = tmp_path / 'mp'
+    (tree / 'lib' / 'pico-sdk').mkdir(parents=True)
+    code, out, err = make('micropython', 'MICROPY_DIR=%s' % tree,
+                          'SUBMODULES=lib/pico-sdk lib/tinyusb')
+    assert code != 0
+    lines = [line for line in err.splitlines() if line.startswith('firmware:')]
+    assert len(lines) == 1, err
+    assert 'no git checkout' in lines[0] and 'fatal' not in err
+    assert 'lib/pico-sdk (https://github.com/raspberrypi/pico-sdk.git at ' \
+        'a1438dff1d38bd9c65dbd693f0e5db4b9ae91779)' in lines[0]
+    assert 'lib/tinyusb (' in lines[0]
+
+
+def test_every_boards_submodules_are_listed_for_the_pinned_release():
+    import re
+    with open(os.path.join(ROOT, 'Makefile')) as f:
+        release = re.search(r'^MICROPY_VERSION \?= (\S+)', f.read(), re.M).group(1)
+    with open(os.path.join(ROOT, 'tools', 'micropython-submodules.txt')) as f:
+        listed = {tuple(line.split()[:2]) for line in f if not line.startswith('#')}
+    for board in BOARDS:
+        for folder in board_facts(board)['SUBMODULES'].split():
+            assert (release, folder) in listed, (board, folder)
