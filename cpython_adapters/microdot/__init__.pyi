@@ -242,17 +242,9 @@ class Response:
         root: str | None = None,
     ) -> Response: ...
 
-def redirect(location: str, status_code: int = 302) -> Response: ...
-def send_file(
-    filename: str,
-    status_code: int = 200,
-    content_type: str | None = None,
-    stream: Any = None,
-    max_age: int | None = None,
-    compressed: bool | str = False,
-    file_extension: str = '',
-    root: str | None = None,
-) -> Response: ...
+# the classmethods, bound to Response (as the package binds them)
+redirect = Response.redirect
+send_file = Response.send_file
 
 #### URL patterns
 
