@@ -24,7 +24,7 @@ import sys
 import threading
 from urllib.parse import quote, unquote_to_bytes
 
-from microdot.bodies import header_items
+from microdot.bodies import header_items, load_body as load_body_into
 from microdot.messages import Request, Response
 from microdot.protocol import RequestError, add_field, body_framing, \
     reason_phrase as standard_reason
@@ -157,7 +157,7 @@ async def load_body(request, body):
     dispatch, and an undeclared one cut off with a 413 once it grows past it."""
     if 'Content-Length' not in request.headers:
         body.limit = request.max_content_length
-    await request.load_body(body)
+    await load_body_into(request, body)
 
 
 #### the response

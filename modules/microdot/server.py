@@ -144,10 +144,6 @@ class Server:
     def _ticks(self, seconds):
         return int(seconds / self.tick + 0.999)
 
-    async def serve(self, host, port, ssl=None, start_serving=True):
-        await self.open(host, port, ssl, start_serving)
-        await self.run()
-
     # Makes the listening socket; with start_serving=False (CPython only) it
     # takes no connection until serve_forever().
     async def open(self, host, port, ssl=None, start_serving=True):
